@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "backprop-server",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "backprop-server", targets: ["backprop-server"]),
+        .library(name: "Backprop", targets: ["Backprop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        // C, kept in three small rooms.
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .target(name: "CMicroHTTPDShim", dependencies: ["CMicroHTTPD"]),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+
+        // The math: no HTTP, no JSON.
+        .target(
+            name: "Backprop",
+            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        // JSON bytes <-> tensors, with JSON Pointers for every fault.
+        .target(name: "WireFormat", dependencies: ["Backprop"]),
+        // HTTP over libmicrohttpd and a Dispatch worker pool; knows nothing of gradients.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CMicroHTTPD", "CMicroHTTPDShim", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Routes, limits, problem+json.
+        .target(
+            name: "GradientService",
+            dependencies: [
+                "Backprop", "WireFormat", "HTTPServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/openapi.yaml")]
+        ),
+        .executableTarget(
+            name: "backprop-server",
+            dependencies: [
+                "GradientService", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .target(
+            name: "TestSupport",
+            dependencies: ["Backprop"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "TestSupport"]),
+        .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "Backprop", "TestSupport"]),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "GradientServiceTests",
+            dependencies: [
+                "GradientService", "HTTPServer", "WireFormat", "Backprop", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

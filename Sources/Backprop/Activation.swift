@@ -1,0 +1,177 @@
+import RealModule
+
+/// A layer's activation function `f^l`, applied to the weighted input: `a^l = f^l(z^l)`.
+public enum Activation: Sendable, Equatable, Hashable {
+    case identity
+    case sigmoid
+    case tanh
+    case relu
+    /// `z` for z > 0, `alpha·z` otherwise.
+    case leakyReLU(alpha: Double)
+    /// `z` for z > 0, `alpha·(e^z − 1)` otherwise.
+    case elu(alpha: Double)
+    case softplus
+    /// The exact GELU, `z·Φ(z)` with Φ the standard normal CDF (through erf), as PyTorch's default.
+    case gelu
+    /// `z·σ(z)` (also called swish).
+    case silu
+    /// Row-wise softmax; allowed on the output layer only.
+    case softmax
+
+    /// The name on the wire.
+    public var name: String {
+        switch self {
+        case .identity: "identity"
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .relu: "relu"
+        case .leakyReLU: "leaky_relu"
+        case .elu: "elu"
+        case .softplus: "softplus"
+        case .gelu: "gelu"
+        case .silu: "silu"
+        case .softmax: "softmax"
+        }
+    }
+
+    /// Every wire name this enum accepts, `linear` being an alias of `identity`.
+    public static let names = [
+        "identity", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "softmax",
+    ]
+
+    /// Whether `a_j` depends on `z_j` alone (so `f'` is a diagonal, applied with ⊙).
+    public var isElementwise: Bool { self != .softmax }
+}
+
+// Forward and backward side by side, one pair per activation.
+extension Activation {
+    /// `f(z)` for one element; softmax is row-wise and handled in `forward(_:)`.
+    @inline(__always)
+    func value<S: BLASScalar>(_ z: S) -> S {
+        switch self {
+        case .identity, .softmax: return z
+        case .sigmoid: return Activation.logistic(z)
+        case .tanh: return S.tanh(z)
+        case .relu: return z > 0 ? z : 0
+        case .leakyReLU(let alpha): return z > 0 ? z : S(alpha) * z
+        case .elu(let alpha): return z > 0 ? z : S(alpha) * S.expMinusOne(z)
+        // softplus(z) = max(z, 0) + log(1 + e^{−|z|}): never overflows, and exact for large |z|.
+        case .softplus: return Swift.max(z, 0) + S.log(onePlus: S.exp(-Swift.abs(z)))
+        case .gelu: return z * Activation.normalCDF(z)
+        case .silu: return z * Activation.logistic(z)
+        }
+    }
+
+    /// `f'(z)` for one element, given `a = f(z)` where that is cheaper. relu'(0) = 0, as in PyTorch.
+    @inline(__always)
+    func derivative<S: BLASScalar>(_ z: S, _ a: S) -> S {
+        switch self {
+        case .identity, .softmax: return 1
+        case .sigmoid: return a * (1 - a)
+        case .tanh: return 1 - a * a
+        case .relu: return z > 0 ? 1 : 0
+        case .leakyReLU(let alpha): return z > 0 ? 1 : S(alpha)
+        case .elu(let alpha): return z > 0 ? 1 : S(alpha) * S.exp(z)
+        case .softplus: return Activation.logistic(z)
+        // d/dz z·Φ(z) = Φ(z) + z·φ(z)
+        case .gelu: return Activation.normalCDF(z) + z * Activation.normalPDF(z)
+        // d/dz z·σ(z) = σ(z)·(1 + z·(1 − σ(z)))
+        case .silu:
+            let s = Activation.logistic(z)
+            return s * (1 + z * (1 - s))
+        }
+    }
+
+    /// `a = f(z)` for a whole layer. Z^l: [B, n_l] → A^l: [B, n_l].
+    public func forward<S: BLASScalar>(_ z: Matrix<S>) -> Matrix<S> {
+        var a = z
+        switch self {
+        case .identity:
+            return a
+        case .softmax:
+            a.storage.withUnsafeMutableBufferPointer { p in
+                for i in 0..<z.rows { Activation.softmaxRow(p, from: i * z.columns, count: z.columns) }
+            }
+        default:
+            a.storage.withUnsafeMutableBufferPointer { p in
+                for i in p.indices { p[i] = value(p[i]) }
+            }
+        }
+        return a
+    }
+
+    /// `δ = ∂C/∂z` from `g = ∂C/∂a`: `g ⊙ f'(z)` for elementwise activations, and for softmax the
+    /// Jacobian product `δ_j = a_j (g_j − Σ_k g_k a_k)`, since `∂a_k/∂z_j = a_k (1[j=k] − a_j)`.
+    /// Z^l, A^l, G: [B, n_l] → Δ^l: [B, n_l].
+    public func backward<S: BLASScalar>(z: Matrix<S>, a: Matrix<S>, gradient g: Matrix<S>) -> Matrix<S> {
+        var delta = g
+        switch self {
+        case .identity:
+            return delta
+        case .softmax:
+            let n = z.columns
+            delta.storage.withUnsafeMutableBufferPointer { d in
+                a.storage.withUnsafeBufferPointer { ap in
+                    for i in 0..<z.rows {
+                        let base = i * n
+                        var dot: S = 0
+                        for j in 0..<n { dot += d[base + j] * ap[base + j] }
+                        for j in 0..<n { d[base + j] = ap[base + j] * (d[base + j] - dot) }
+                    }
+                }
+            }
+        default:
+            delta.storage.withUnsafeMutableBufferPointer { d in
+                z.storage.withUnsafeBufferPointer { zp in
+                    a.storage.withUnsafeBufferPointer { ap in
+                        for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }
+                    }
+                }
+            }
+        }
+        return delta
+    }
+}
+
+// Numerically careful scalar helpers, shared with the losses.
+extension Activation {
+    /// σ(z) = 1 / (1 + e^{−z}), evaluated as e^z / (1 + e^z) for z < 0 so e^{−z} never overflows.
+    @inline(__always)
+    static func logistic<S: BLASScalar>(_ z: S) -> S {
+        if z >= 0 { return 1 / (1 + S.exp(-z)) }
+        let e = S.exp(z)
+        return e / (1 + e)
+    }
+
+    /// Φ(z) = ½ (1 + erf(z / √2)).
+    @inline(__always)
+    static func normalCDF<S: BLASScalar>(_ z: S) -> S { (1 + S.erf(z / S.sqrt(2))) / 2 }
+
+    /// φ(z) = e^{−z²/2} / √(2π).
+    @inline(__always)
+    static func normalPDF<S: BLASScalar>(_ z: S) -> S { S.exp(-z * z / 2) / S.sqrt(2 * S.pi) }
+
+    /// Softmax of one row in place, shifted by the row maximum: softmax(z) = softmax(z − max z),
+    /// so the largest exponent is e^0 and nothing overflows.
+    static func softmaxRow<S: BLASScalar>(_ p: UnsafeMutableBufferPointer<S>, from start: Int, count n: Int) {
+        guard n > 0 else { return }
+        var m = p[start]
+        for j in 1..<n { m = Swift.max(m, p[start + j]) }
+        var sum: S = 0
+        for j in 0..<n {
+            let e = S.exp(p[start + j] - m)
+            p[start + j] = e
+            sum += e
+        }
+        for j in 0..<n { p[start + j] /= sum }
+    }
+
+    /// log Σ_j e^{z_j} of one row, as max + log Σ e^{z_j − max} (stable for ±1000 logits).
+    static func logSumExp<S: BLASScalar>(_ p: UnsafeBufferPointer<S>, from start: Int, count n: Int) -> S {
+        var m = p[start]
+        for j in 1..<n { m = Swift.max(m, p[start + j]) }
+        var sum: S = 0
+        for j in 0..<n { sum += S.exp(p[start + j] - m) }
+        return m + S.log(sum)
+    }
+}

@@ -1,0 +1,18 @@
+import RealModule
+
+/// A floating-point type the math runs in: Float maps to OpenBLAS's `s` routines, Double to its `d` routines.
+///
+/// `Real` (swift-numerics) supplies `exp`, `log(onePlus:)`, `erf` and the rest for both types, so the
+/// activations and losses are written once, generically.
+public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable where Self.RawSignificand: FixedWidthInteger {
+    /// The name of this type on the wire (`"float32"` or `"float64"`).
+    static var dtypeName: String { get }
+
+    /// C ← alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
+    /// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n]; lda/ldb/ldc are row strides.
+    static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}

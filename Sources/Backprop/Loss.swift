@@ -1,0 +1,95 @@
+import RealModule
+
+/// How per-sample losses become the cost C: their mean (default) or their sum.
+public enum Reduction: String, Sendable, CaseIterable {
+    case mean
+    case sum
+}
+
+/// The per-sample loss; with a `Reduction` it defines the cost C.
+public enum Loss: String, Sendable, CaseIterable {
+    /// ½ Σ_j (a_j − y_j)², the article's quadratic cost.
+    case quadratic
+    /// (1/n_L) Σ_j (a_j − y_j)², PyTorch's `MSELoss`.
+    case mse
+    /// −Σ_j y_j log p_j with p = softmax(z^L) (softmax output, or identity output read as logits).
+    case crossEntropy = "cross_entropy"
+    /// −Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] with p = σ(z^L) (sigmoid output, or identity logits).
+    case binaryCrossEntropy = "binary_cross_entropy"
+
+    /// The output activations this loss accepts; `nil` means any.
+    public var allowedOutputActivations: [String]? {
+        switch self {
+        case .quadratic, .mse: nil
+        case .crossEntropy: ["softmax", "identity"]
+        case .binaryCrossEntropy: ["sigmoid", "identity"]
+        }
+    }
+
+    /// Whether `output` may end a network trained with this loss.
+    public func accepts(output: Activation) -> Bool {
+        allowedOutputActivations.map { $0.contains(output.name) } ?? true
+    }
+}
+
+extension Loss {
+    /// The cost C and the output error `δ^L = ∂C/∂z^L`, computed together (Nielsen's `fn` and `delta`).
+    ///
+    /// Z^L, A^L, Y: [B, n_L] → (C, Δ^L: [B, n_L]). With `.mean`, each row of Δ^L carries 1/B.
+    /// The cross-entropies never form log p: they work on the logits z^L, which is exact and stable.
+    public func evaluate<S: BLASScalar>(
+        z: Matrix<S>, a: Matrix<S>, targets y: Matrix<S>, output: Activation, reduction: Reduction
+    ) -> (cost: S, delta: Matrix<S>) {
+        precondition(z.rows == y.rows && z.columns == y.columns, "targets do not match the output")
+        precondition(accepts(output: output), "\(rawValue) does not accept a \(output.name) output")
+        let batch = z.rows, n = z.columns
+        let scale: S = reduction == .mean && batch > 0 ? 1 / S(batch) : 1
+        var cost: S = 0
+        var delta = Matrix<S>(rows: batch, columns: n)
+
+        switch self {
+        case .quadratic, .mse:
+            // ∂C/∂a = (a − y) for ½Σ(a − y)², 2(a − y)/n_L for the mean square; then through f'.
+            let perElement: S = self == .quadratic ? 1 : 2 / S(n)
+            let costFactor: S = self == .quadratic ? S(1) / 2 : 1 / S(n)
+            var g = Matrix<S>(rows: batch, columns: n)
+            for i in 0..<(batch * n) {
+                let diff = a.storage[i] - y.storage[i]
+                cost += diff * diff
+                g.storage[i] = perElement * scale * diff
+            }
+            cost *= costFactor
+            delta = output.backward(z: z, a: a, gradient: g)
+
+        case .crossEntropy:
+            // With p = softmax(z) and log p_j = z_j − logsumexp(z):
+            //   C_x = Σ_j y_j (logsumexp(z) − z_j),  ∂C_x/∂z_j = p_j Σ_k y_k − y_j  (= p − y for probability rows).
+            z.storage.withUnsafeBufferPointer { zp in
+                for i in 0..<batch {
+                    let base = i * n
+                    let lse = Activation.logSumExp(zp, from: base, count: n)
+                    var ySum: S = 0
+                    for j in 0..<n {
+                        let yj = y.storage[base + j]
+                        ySum += yj
+                        if yj != 0 { cost += yj * (lse - zp[base + j]) }
+                    }
+                    for j in 0..<n {
+                        let p = S.exp(zp[base + j] - lse)
+                        delta.storage[base + j] = scale * (p * ySum - y.storage[base + j])
+                    }
+                }
+            }
+
+        case .binaryCrossEntropy:
+            // With p = σ(z): −[y log p + (1 − y) log(1 − p)] = max(z, 0) − y·z + log(1 + e^{−|z|}),
+            // finite for any z, and ∂/∂z = σ(z) − y.
+            for i in 0..<(batch * n) {
+                let zi = z.storage[i], yi = y.storage[i]
+                cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
+                delta.storage[i] = scale * (Activation.logistic(zi) - yi)
+            }
+        }
+        return (cost * scale, delta)
+    }
+}

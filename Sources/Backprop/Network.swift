@@ -1,0 +1,154 @@
+/// A feedforward network: layers 1…L in the article, indices 0…L−1 here.
+public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
+    public var layers: [Layer<Scalar>]
+
+    public init(layers: [Layer<Scalar>]) { self.layers = layers }
+
+    /// n_0, the width of an input row.
+    public var inputWidth: Int { layers.first?.inputs ?? 0 }
+    /// n_L, the width of an output row.
+    public var outputWidth: Int { layers.last?.units ?? 0 }
+    /// Σ_l n_l·n_{l−1} + n_l.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weights.count + $1.biases.count } }
+
+    /// Checks that consecutive layers fit and softmax sits only on the output layer.
+    public func validate() throws(NetworkError) {
+        guard !layers.isEmpty else { throw .noLayers }
+        for (l, layer) in layers.enumerated() {
+            if layer.biases.count != layer.units {
+                throw .biasesDoNotMatchWeights(layer: l, expected: layer.units, actual: layer.biases.count)
+            }
+            if l > 0, layer.inputs != layers[l - 1].units {
+                throw .weightsDoNotMatchPreviousLayer(layer: l, expected: layers[l - 1].units, actual: layer.inputs)
+            }
+            if layer.activation == .softmax, l != layers.count - 1 { throw .softmaxNotOnOutputLayer(layer: l) }
+        }
+    }
+
+    /// Checks a batch against the network (and the loss, when there is one).
+    public func validate(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, loss: Loss?) throws(NetworkError) {
+        try validate()
+        guard inputs.rows > 0 else { throw .emptyBatch }
+        if inputs.columns != inputWidth { throw .inputsDoNotMatchFirstLayer(expected: inputWidth, actual: inputs.columns) }
+        if let targets, targets.rows != inputs.rows || targets.columns != outputWidth {
+            throw .targetsDoNotMatchOutput(
+                expectedRows: inputs.rows, expectedColumns: outputWidth,
+                actualRows: targets.rows, actualColumns: targets.columns)
+        }
+        if let loss, let output = layers.last?.activation, !loss.accepts(output: output) {
+            throw .lossDoesNotAcceptOutput(loss: loss, output: output)
+        }
+    }
+}
+
+/// What the forward pass keeps for the backward pass: every `z^l` and `a^l`.
+public struct ForwardPass<Scalar: BLASScalar>: Sendable {
+    /// z[l] is Z^{l+1}: [B, n_{l+1}] (index l holds the article's layer l + 1).
+    public var z: [Matrix<Scalar>]
+    /// a[0] is the input A^0: [B, n_0]; a[l] is A^l: [B, n_l] (same numbering as the article).
+    public var a: [Matrix<Scalar>]
+
+    /// A^L: [B, n_L].
+    public var output: Matrix<Scalar> { a[a.count - 1] }
+}
+
+/// ∂C/∂z^l, ∂C/∂W^l and ∂C/∂b^l for every layer (index l holds the article's layer l + 1).
+public struct Gradients<Scalar: BLASScalar>: Sendable {
+    public var cost: Scalar
+    /// Δ^l: [B, n_l].
+    public var delta: [Matrix<Scalar>]
+    /// ∇W^l = (Δ^l)^T A^{l−1}: [n_l, n_{l−1}].
+    public var weightGradient: [Matrix<Scalar>]
+    /// ∇b^l = 1^T Δ^l: [n_l].
+    public var biasGradient: [[Scalar]]
+    /// ∂C/∂A^0 = Δ^1 W^1: [B, n_0], when asked for.
+    public var inputGradient: Matrix<Scalar>?
+}
+
+extension Network {
+    /// Runs the batch forward. A^0: [B, n_0] → every Z^l, A^l: [B, n_l].
+    public func forward(_ input: Matrix<Scalar>) -> ForwardPass<Scalar> {
+        var pass = ForwardPass<Scalar>(z: [], a: [input])
+        pass.z.reserveCapacity(layers.count)
+        pass.a.reserveCapacity(layers.count + 1)
+        for layer in layers {
+            let previous = pass.a[pass.a.count - 1]
+            // Z^l: [B, n_l], first filled with b^l in every row, then += A^{l−1} (W^l)^T in one GEMM (beta = 1).
+            var z = Matrix<Scalar>(rows: previous.rows, columns: layer.units)
+            z.storage.withUnsafeMutableBufferPointer { zp in
+                for i in 0..<previous.rows {
+                    for j in 0..<layer.units { zp[i * layer.units + j] = layer.biases[j] }
+                }
+                if layer.inputs > 0 && previous.rows > 0 && layer.units > 0 {
+                    previous.storage.withUnsafeBufferPointer { ap in
+                        layer.weights.storage.withUnsafeBufferPointer { wp in
+                            Scalar.gemm(
+                                transposeA: false, transposeB: true, m: previous.rows, n: layer.units, k: layer.inputs,
+                                alpha: 1, a: ap.baseAddress!, lda: layer.inputs, b: wp.baseAddress!, ldb: layer.inputs,
+                                beta: 1, c: zp.baseAddress!, ldc: layer.units)
+                        }
+                    }
+                }
+            }
+            pass.a.append(layer.activation.forward(z))
+            pass.z.append(z)
+        }
+        return pass
+    }
+
+    /// The backward pass: from the loss's Δ^L down to Δ^1, three GEMMs per layer, no per-sample loop.
+    ///
+    ///     Δ^l   = (Δ^{l+1} W^{l+1}) ⊙ f'(Z^l)     needs W^{l+1}, Δ^{l+1}, Z^l
+    ///     ∇W^l  = (Δ^l)^T A^{l−1}                 needs Δ^l, A^{l−1}
+    ///     ∇b^l  = 1^T Δ^l                         needs Δ^l
+    ///
+    /// Rows are samples here, so the article's `(W^{l+1})^T δ^{l+1}` for one column-vector sample
+    /// becomes `Δ^{l+1} W^{l+1}` for the whole batch.
+    public func backward(
+        _ pass: ForwardPass<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction,
+        inputGradient wantInputGradient: Bool = false
+    ) -> Gradients<Scalar> {
+        let count = layers.count
+        let (cost, outputDelta) = loss.evaluate(
+            z: pass.z[count - 1], a: pass.a[count], targets: targets,
+            output: layers[count - 1].activation, reduction: reduction)
+        var delta = [Matrix<Scalar>?](repeating: nil, count: count)
+        var weightGradient = [Matrix<Scalar>?](repeating: nil, count: count)
+        var biasGradient = [[Scalar]](repeating: [], count: count)
+        delta[count - 1] = outputDelta
+        var inputGradient: Matrix<Scalar>?
+
+        for l in stride(from: count - 1, through: 0, by: -1) {
+            let d = delta[l]!  // Δ^l: [B, n_l]
+            weightGradient[l] = Matrix.product(d, transposed: true, pass.a[l])  // [n_l, n_{l−1}]
+            biasGradient[l] = d.columnSums()  // [n_l]
+            if l > 0 {
+                let g = Matrix.product(d, layers[l].weights)  // ∂C/∂A^{l−1}: [B, n_{l−1}]
+                delta[l - 1] = layers[l - 1].activation.backward(z: pass.z[l - 1], a: pass.a[l], gradient: g)
+            } else if wantInputGradient {
+                inputGradient = Matrix.product(d, layers[0].weights)  // ∂C/∂A^0: [B, n_0]
+            }
+        }
+        return Gradients(
+            cost: cost, delta: delta.map { $0! }, weightGradient: weightGradient.map { $0! },
+            biasGradient: biasGradient, inputGradient: inputGradient)
+    }
+
+    /// Forward then backward, after validating the batch.
+    public func gradients(
+        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction = .mean,
+        inputGradient: Bool = false
+    ) throws(NetworkError) -> (pass: ForwardPass<Scalar>, gradients: Gradients<Scalar>) {
+        try validate(inputs: inputs, targets: targets, loss: loss)
+        let pass = forward(inputs)
+        return (pass, backward(pass, targets: targets, loss: loss, reduction: reduction, inputGradient: inputGradient))
+    }
+
+    /// The cost alone (for finite differences and for /v1/forward).
+    public func cost(_ pass: ForwardPass<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction) -> Scalar {
+        loss.evaluate(
+            z: pass.z[layers.count - 1], a: pass.output, targets: targets,
+            output: layers[layers.count - 1].activation, reduction: reduction
+        ).cost
+    }
+}

@@ -1,0 +1,169 @@
+import Backprop
+import Dispatch
+import HTTPServer
+import Logging
+import Synchronization
+import WireFormat
+
+/// The service's routes on top of `HTTPServer`: the gradient endpoints, health, and the spec.
+public final class GradientHandler: HTTPHandler {
+    public struct Configuration: Sendable {
+        public var limits = ServiceLimits()
+        /// When set, `/v1/*` needs `Authorization: Bearer <token>`.
+        public var authToken: String?
+        /// Seconds clients are told to wait in `Retry-After` when the service is saturated.
+        public var retryAfterSeconds = 1
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let logger: Logger
+    private let status = StatusLink()
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Lets `/readyz` ask the server whether it is draining or saturated.
+    public func attach(_ server: Server) { status.server = server }
+
+    enum Route {
+        case compute(Operation)
+        case livez, readyz, openapi
+    }
+
+    static func route(_ path: String) -> Route? {
+        switch path {
+        case "/v1/gradients": .compute(.gradients)
+        case "/v1/forward": .compute(.forward)
+        case "/v1/gradcheck": .compute(.gradcheck)
+        case "/livez", "/healthz": .livez
+        case "/readyz": .readyz
+        case "/openapi.yaml": .openapi
+        default: nil
+        }
+    }
+
+    public func disposition(for head: RequestHead) -> Disposition {
+        guard let route = Self.route(head.path) else { return .respond(render(.notFound(head.path))) }
+        switch route {
+        case .compute:
+            guard head.method == "POST" else { return .respond(render(.methodNotAllowed(head.method, allow: "POST"))) }
+            if let problem = authorize(head) { return .respond(render(problem)) }
+            let contentType = head[header: "content-type"]
+            let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
+            guard mediaType == "application/json" else { return .respond(render(.unsupportedMediaType(contentType))) }
+            return .worker
+        case .livez, .readyz, .openapi:
+            guard head.method == "GET" || head.method == "HEAD" else {
+                return .respond(render(.methodNotAllowed(head.method, allow: "GET, HEAD")))
+            }
+            return .inline
+        }
+    }
+
+    public func handle(_ request: Request) -> Response {
+        switch Self.route(request.head.path) {
+        case .compute(let operation)?:
+            do {
+                let body = try compute(operation, request.body)
+                return Response(status: 200, contentType: "application/json", body: body)
+            } catch {
+                return render(error)
+            }
+        case .livez?:
+            return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8))
+        case .readyz?:
+            if let server = status.server, server.isDraining || server.isSaturated {
+                return Response(
+                    status: 503, contentType: "text/plain; charset=utf-8",
+                    body: Array((server.isDraining ? "draining\n" : "saturated\n").utf8))
+            }
+            return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ready\n".utf8))
+        case .openapi?:
+            return Response(status: 200, contentType: "application/yaml", body: OpenAPIDocument.bytes)
+        case nil:
+            return render(.notFound(request.head.path))
+        }
+    }
+
+    public func response(for rejection: Rejection, head: RequestHead) -> Response {
+        switch rejection {
+        case .bodyTooLarge(let limit):
+            return render(.tooLarge(nil, "the body is larger than \(limit) bytes (--max-body-bytes)"))
+        case .overloaded:
+            return render(
+                .unavailable(
+                    "every worker is busy and the queue is full; retry later", retryAfter: configuration.retryAfterSeconds))
+        case .draining:
+            return render(.unavailable("the server is shutting down", retryAfter: configuration.retryAfterSeconds))
+        }
+    }
+
+    public func didRespond(to head: RequestHead, with response: Response, bodyBytes: Int, seconds: Double) {
+        logger.info(
+            "request",
+            metadata: [
+                "http.method": "\(head.method)", "http.path": "\(head.path)", "http.status": "\(response.status)",
+                "http.request_bytes": "\(bodyBytes)", "http.response_bytes": "\(response.body.count)",
+                "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
+            ])
+    }
+
+    /// Parses, validates and computes one request; any failure is a `Problem`.
+    public func compute(_ operation: Operation, _ body: UnsafeRawBufferPointer) throws(Problem) -> [UInt8] {
+        let root: JSONValue
+        do { root = try JSONParser.parse(body) } catch { throw Problem(error) }
+        let decoder = RequestDecoder(operation: operation, limits: configuration.limits)
+        let options = try decoder.options(root)
+        if options.dtype == "float32" {
+            return try Computation.run(operation, decoder.decode(root, options: options, as: Float.self))
+        }
+        return try Computation.run(operation, decoder.decode(root, options: options, as: Double.self))
+    }
+
+    private func authorize(_ head: RequestHead) -> Problem? {
+        guard let token = configuration.authToken else { return nil }
+        guard let header = head[header: "authorization"] else { return .unauthorized("this server needs Authorization: Bearer <token>") }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), Array(token.utf8))
+        else { return .unauthorized("the bearer token is not valid") }
+        return nil
+    }
+
+    func render(_ problem: Problem) -> Response {
+        if problem.status >= 500 && problem.status != 503 {
+            logger.error("internal error", metadata: ["problem.detail": "\(problem.detail)"])
+        }
+        return Response(status: problem.status, contentType: "application/problem+json", body: problem.json, headers: problem.headers)
+    }
+}
+
+/// Compares without an early exit, so the time taken does not reveal how much of a token matched.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var diff = UInt8(a.count == b.count ? 0 : 1)
+    for i in 0..<max(a.count, b.count) {
+        diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+    }
+    return diff == 0
+}
+
+/// A late link from the handler to the server it serves (the two are built one after the other).
+private final class StatusLink: Sendable {
+    private let link = Mutex<WeakServer>(WeakServer())
+    private struct WeakServer: @unchecked Sendable { weak var server: Server? }
+    var server: Server? {
+        get { link.withLock { $0.server } }
+        set { link.withLock { $0.server = newValue } }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

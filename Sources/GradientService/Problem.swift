@@ -1,0 +1,100 @@
+import WireFormat
+
+/// An RFC 9457 problem detail: what every error answer carries, as `application/problem+json`.
+public struct Problem: Error, Sendable, Equatable {
+    public var status: Int
+    /// A short slug naming the kind of problem; becomes the `type` URI.
+    public var kind: String
+    public var title: String
+    public var detail: String
+    /// The JSON Pointer of the field at fault, when there is one.
+    public var pointer: String?
+    /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`).
+    public var headers: [(String, String)] = []
+
+    public init(
+        status: Int, kind: String, title: String, detail: String, pointer: String? = nil, headers: [(String, String)] = []
+    ) {
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.pointer = pointer
+        self.headers = headers
+    }
+
+    public static func == (a: Problem, b: Problem) -> Bool {
+        a.status == b.status && a.kind == b.kind && a.detail == b.detail && a.pointer == b.pointer
+    }
+
+    /// The `type` member: a URI under the project's problem namespace.
+    public var type: String { "https://backprop-server.dev/problems/\(kind)" }
+
+    public var json: [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        w.beginObject()
+        w.key("type")
+        w.string(type)
+        w.key("title")
+        w.string(title)
+        w.key("status")
+        w.integer(status)
+        w.key("detail")
+        w.string(detail)
+        if let pointer {
+            w.key("pointer")
+            w.string(pointer)
+        }
+        w.endObject()
+        return w.bytes
+    }
+}
+
+extension Problem {
+    static func malformed(_ detail: String) -> Problem {
+        Problem(status: 400, kind: "malformed-json", title: "Malformed JSON", detail: detail)
+    }
+    static func invalid(_ pointer: JSONPointer, _ detail: String) -> Problem {
+        Problem(
+            status: 422, kind: "invalid-request", title: "Unprocessable request", detail: detail,
+            pointer: pointer.description)
+    }
+    static func tooLarge(_ pointer: JSONPointer?, _ detail: String) -> Problem {
+        Problem(status: 413, kind: "too-large", title: "Request too large", detail: detail, pointer: pointer?.description)
+    }
+    static func notFound(_ path: String) -> Problem {
+        Problem(status: 404, kind: "not-found", title: "Not found", detail: "no route for \(path)")
+    }
+    static func methodNotAllowed(_ method: String, allow: String) -> Problem {
+        Problem(
+            status: 405, kind: "method-not-allowed", title: "Method not allowed",
+            detail: "\(method) is not allowed here; allowed: \(allow)", headers: [("Allow", allow)])
+    }
+    static func unsupportedMediaType(_ got: String?) -> Problem {
+        Problem(
+            status: 415, kind: "unsupported-media-type", title: "Unsupported media type",
+            detail: "Content-Type must be application/json (or application/octet-stream for binary tensors); got "
+                + (got.map { "\"\($0)\"" } ?? "none"))
+    }
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(
+            status: 401, kind: "unauthorized", title: "Unauthorized", detail: detail,
+            headers: [("WWW-Authenticate", "Bearer realm=\"backprop-server\"")])
+    }
+    static func unavailable(_ detail: String, retryAfter: Int) -> Problem {
+        Problem(
+            status: 503, kind: "unavailable", title: "Service unavailable", detail: detail,
+            headers: [("Retry-After", String(retryAfter))])
+    }
+    static func internalError() -> Problem {
+        Problem(status: 500, kind: "internal", title: "Internal error", detail: "the server failed to compute an answer")
+    }
+
+    init(_ error: WireError) {
+        switch error {
+        case .malformed(let offset, let reason): self = .malformed("\(reason) at byte \(offset)")
+        case .invalid(let pointer, let detail): self = .invalid(pointer, detail)
+        case .tooLarge(let pointer, let detail): self = .tooLarge(pointer, detail)
+        }
+    }
+}

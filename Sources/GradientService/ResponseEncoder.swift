@@ -1,0 +1,205 @@
+import Backprop
+import WireFormat
+
+/// Runs a decoded request through `Backprop` and writes the answer's JSON.
+enum Computation {
+    static func run<S: BLASScalar & LosslessStringConvertible>(
+        _ operation: Operation, _ request: GradientRequest<S>
+    ) throws(Problem) -> [UInt8] {
+        switch operation {
+        case .forward: return try forward(request)
+        case .gradients: return try gradients(request)
+        case .gradcheck: return try gradcheck(request as! GradientRequest<Double>)
+        }
+    }
+
+    private static func forward<S: BLASScalar & LosslessStringConvertible>(_ r: GradientRequest<S>) throws(Problem) -> [UInt8] {
+        let pass = r.network.forward(r.inputs)
+        var cost: S?
+        if let targets = r.targets, let loss = r.loss {
+            cost = r.network.cost(pass, targets: targets, loss: loss, reduction: r.options.reduction)
+        }
+        try checkFinite(pass.output, cost)
+        let encoding = r.options.encoding
+        var w = JSONWriter(capacity: estimate(pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count))))
+        w.beginObject()
+        w.key("batchSize")
+        w.integer(r.inputs.rows)
+        w.key("dtype")
+        w.string(S.dtypeName)
+        if let cost {
+            w.key("loss")
+            w.number(cost)
+            w.key("reduction")
+            w.string(r.options.reduction.rawValue)
+        }
+        w.key("outputs")
+        w.tensor(pass.output, encoding)
+        if !r.options.include.isEmpty {
+            w.key("layers")
+            w.beginArray()
+            for l in r.network.layers.indices {
+                w.beginObject()
+                w.key("layer")
+                w.integer(l + 1)
+                if r.options.include.contains(.preactivation) {
+                    w.key("preactivation")
+                    w.tensor(pass.z[l], encoding)
+                }
+                if r.options.include.contains(.activation) {
+                    w.key("activation")
+                    w.tensor(pass.a[l + 1], encoding)
+                }
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    private static func gradients<S: BLASScalar & LosslessStringConvertible>(_ r: GradientRequest<S>) throws(Problem) -> [UInt8] {
+        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+        let include = r.options.include
+        let pass = r.network.forward(r.inputs)
+        let g = r.network.backward(
+            pass, targets: targets, loss: loss, reduction: r.options.reduction,
+            inputGradient: include.contains(.inputGradient))
+        try checkFinite(pass.output, g.cost)
+        for l in r.network.layers.indices {
+            if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {
+                throw Problem.invalid(
+                    .root / "network" / "layers" / l,
+                    "the gradients of layer \(l + 1) overflowed \(S.dtypeName); scale the weights or inputs down")
+            }
+        }
+        let encoding = r.options.encoding
+        let elements = r.network.parameterCount + g.delta.reduce(0) { $0 + $1.count }
+        var w = JSONWriter(capacity: estimate(elements))
+        w.beginObject()
+        w.key("loss")
+        w.number(g.cost)
+        w.key("batchSize")
+        w.integer(r.inputs.rows)
+        w.key("reduction")
+        w.string(r.options.reduction.rawValue)
+        w.key("dtype")
+        w.string(S.dtypeName)
+        w.key("layers")
+        w.beginArray()
+        for l in r.network.layers.indices {
+            w.beginObject()
+            w.key("layer")
+            w.integer(l + 1)
+            if include.contains(.delta) {
+                w.key("delta")
+                w.tensor(g.delta[l], encoding)
+            }
+            if include.contains(.weightGradient) {
+                w.key("weightGradient")
+                w.tensor(g.weightGradient[l], encoding)
+            }
+            if include.contains(.biasGradient) {
+                w.key("biasGradient")
+                w.tensor(g.biasGradient[l], encoding)
+            }
+            if include.contains(.preactivation) {
+                w.key("preactivation")
+                w.tensor(pass.z[l], encoding)
+            }
+            if include.contains(.activation) {
+                w.key("activation")
+                w.tensor(pass.a[l + 1], encoding)
+            }
+            w.endObject()
+        }
+        w.endArray()
+        if let input = g.inputGradient {
+            w.key("inputGradient")
+            w.tensor(input, encoding)
+        }
+        if r.options.explain {
+            w.key("explain")
+            w.beginArray()
+            for e in r.network.explain(loss: loss, reduction: r.options.reduction) {
+                w.beginObject()
+                w.key("layer")
+                w.integer(e.layer)
+                for (name, step) in [("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient)] {
+                    w.key(name)
+                    w.beginObject()
+                    w.key("formula")
+                    w.string(step.formula)
+                    w.key("needs")
+                    w.beginArray()
+                    for n in step.needs { w.string(n) }
+                    w.endArray()
+                    w.endObject()
+                }
+                w.endObject()
+            }
+            w.endArray()
+        }
+        w.endObject()
+        return w.bytes
+    }
+
+    private static func gradcheck(_ r: GradientRequest<Double>) throws(Problem) -> [UInt8] {
+        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+        let checks: [LayerGradcheck]
+        do {
+            checks = try r.network.gradcheck(
+                inputs: r.inputs, targets: targets, loss: loss, reduction: r.options.reduction,
+                epsilon: r.epsilon, atol: r.atol, rtol: r.rtol)
+        } catch {
+            throw Problem.invalid(.root, "\(error)")
+        }
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.key("passed")
+        w.bool(checks.allSatisfy(\.passed))
+        w.key("epsilon")
+        w.number(r.epsilon)
+        w.key("atol")
+        w.number(r.atol)
+        w.key("rtol")
+        w.number(r.rtol)
+        w.key("parameterCount")
+        w.integer(r.network.parameterCount)
+        w.key("layers")
+        w.beginArray()
+        for c in checks {
+            w.beginObject()
+            w.key("layer")
+            w.integer(c.layer)
+            for (name, cmp) in [("weights", c.weights), ("biases", c.biases)] {
+                w.key(name)
+                w.beginObject()
+                w.key("maxAbsError")
+                w.number(cmp.maxAbsError)
+                w.key("maxRelError")
+                w.number(cmp.maxRelError)
+                w.key("passed")
+                w.bool(cmp.passed)
+                w.endObject()
+            }
+            w.key("passed")
+            w.bool(c.passed)
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes
+    }
+
+    private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {
+        if !output.isFinite || !(cost?.isFinite ?? true) {
+            throw Problem.invalid(
+                .root / "network",
+                "the forward pass overflowed \(S.dtypeName) (non-finite outputs or loss); scale the weights or inputs down")
+        }
+    }
+
+    /// Response bytes for `elements` numbers, at about 22 bytes each, so the buffer grows rarely.
+    private static func estimate(_ elements: Int) -> Int { min(1 << 30, 256 + elements * 22) }
+}

@@ -1,0 +1,168 @@
+import CMicroHTTPD
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// microhttpd's callbacks, as free functions in a file of their own: a closure written in
+// top-level code would inherit @MainActor and trap on microhttpd's thread (shared/notes).
+
+/// microhttpd's access handler: called for the head, for each body chunk, and for the end of
+/// the body (and again after a resume).
+let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadSize, conCls in
+    let server = Unmanaged<Server>.fromOpaque(cls!).takeUnretainedValue()
+    guard let connection, let conCls, let uploadSize else { return .NO }
+
+    // 1. First call: the head only.
+    guard let existing = conCls.pointee else {
+        let head = RequestHead(
+            method: method.map { String(cString: $0) } ?? "",
+            path: url.map { String(cString: $0) } ?? "/",
+            headers: requestHeaders(connection))
+        let declared = head.headers["content-length"].flatMap { Int($0) }
+        let limit = server.configuration.maxBodyBytes
+        if let declared, declared > limit {
+            // Refuse before reading: with Expect: 100-continue no body is ever sent.
+            // (A reply queued on the first call makes microhttpd close the connection, which is right here.)
+            let response = server.handler.response(for: .bodyTooLarge(limit: limit), head: head)
+            server.handler.didRespond(to: head, with: response, bodyBytes: 0, seconds: 0)
+            return queue(response, on: connection)
+        }
+        let exchange = Exchange(
+            connection: connection, head: head, disposition: server.handler.disposition(for: head),
+            expectedBodyBytes: declared)
+        conCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
+        return .YES
+    }
+    let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
+
+    // 2. A body chunk: copy it (unless the request is refused anyway) and consume it all.
+    if uploadSize.pointee > 0 {
+        if case .respond = exchange.disposition {
+            // Dropped: the answer does not depend on it.
+        } else if let uploadData {
+            _ = exchange.append(uploadData, count: uploadSize.pointee, limit: server.configuration.maxBodyBytes)
+        }
+        uploadSize.pointee = 0
+        return .YES
+    }
+
+    // 3. After a resume: the worker left the response.
+    if exchange.dispatched {
+        guard let response = exchange.response else { return .YES }
+        exchange.response = nil
+        return finish(exchange, response, server)
+    }
+
+    // 4. The body is complete.
+    if exchange.bodyTooLarge {
+        let response = server.handler.response(
+            for: .bodyTooLarge(limit: server.configuration.maxBodyBytes), head: exchange.head)
+        return finish(exchange, response, server)
+    }
+    switch exchange.disposition {
+    case .respond(let response):
+        return finish(exchange, response, server)
+    case .inline:
+        return finish(exchange, server.handler.handle(exchange.request), server)
+    case .worker:
+        // In flight before the drain check, so stop() never misses a request between the two.
+        server.inFlight.add(1, ordering: .acquiringAndReleasing)
+        if server.draining.load(ordering: .acquiring) {
+            server.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            var response = server.handler.response(for: .draining, head: exchange.head)
+            response.closeConnection = true
+            return finish(exchange, response, server)
+        }
+        guard server.pool.tryReserve() else {
+            server.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+            return finish(exchange, server.handler.response(for: .overloaded, head: exchange.head), server)
+        }
+        exchange.dispatched = true
+        // Suspend first, then publish the job: a resume before the suspend is undefined.
+        MHD_suspend_connection(connection)
+        let handler = server.handler
+        server.pool.run {
+            exchange.response = handler.handle(exchange.request)
+            MHD_resume_connection(exchange.connection)
+            // From here on, neither the connection nor the exchange's C side may be touched.
+            server.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+        return .YES
+    }
+}
+
+/// microhttpd's completion notice: the request is over (answered, failed or closed).
+let completedHandler: MHD_RequestCompletedCallback = { _, _, conCls, _ in
+    guard let conCls, let existing = conCls.pointee else { return }
+    Unmanaged<Exchange>.fromOpaque(existing).release()
+    conCls.pointee = nil
+}
+
+private func finish(_ exchange: Exchange, _ response: Response, _ server: Server) -> MHD_Result {
+    exchange.responded = true
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1e9
+    server.handler.didRespond(to: exchange.head, with: response, bodyBytes: exchange.bodyCount, seconds: seconds)
+    return queue(response, on: exchange.connection)
+}
+
+/// Hands the body to microhttpd without copying it: a retained box keeps the bytes alive until
+/// microhttpd's free callback releases it.
+private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {
+    let box = ResponseBody(response.body)
+    let unmanaged = Unmanaged.passRetained(box)
+    guard
+        let r = MHD_create_response_from_buffer_with_free_callback_cls(
+            box.count, box.pointer, releaseResponseBody, unmanaged.toOpaque())
+    else {
+        unmanaged.release()
+        return .NO
+    }
+    for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
+    if response.closeConnection { MHD_add_response_header(r, "Connection", "close") }
+    let result = MHD_queue_response(connection, UInt32(response.status), r)
+    MHD_destroy_response(r)
+    return result
+}
+
+private let releaseResponseBody: MHD_ContentReaderFreeCallback = { cls in
+    guard let cls else { return }
+    Unmanaged<ResponseBody>.fromOpaque(cls).release()
+}
+
+/// Owns a response body's bytes for microhttpd.
+private final class ResponseBody {
+    let pointer: UnsafeMutableRawPointer?
+    let count: Int
+
+    init(_ bytes: [UInt8]) {
+        count = bytes.count
+        if bytes.isEmpty {
+            pointer = nil
+        } else {
+            // One copy out of the array into memory whose address is stable for microhttpd.
+            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
+            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            pointer = p
+        }
+    }
+
+    deinit { pointer?.deallocate() }
+}
+
+/// The request's header fields, names lower-cased.
+private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
+    var headers: [String: String] = [:]
+    withUnsafeMutablePointer(to: &headers) { p in
+        _ = MHD_get_connection_values(connection, .HEADER_KIND, collectHeader, UnsafeMutableRawPointer(p))
+    }
+    return headers
+}
+
+private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
+    guard let cls, let key else { return .YES }
+    let headers = cls.assumingMemoryBound(to: [String: String].self)
+    headers.pointee[String(cString: key).lowercased()] = value.map { String(cString: $0) } ?? ""
+    return .YES
+}

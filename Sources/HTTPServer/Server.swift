@@ -1,0 +1,103 @@
+import CMicroHTTPD
+import CMicroHTTPDShim
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP server on libmicrohttpd: one epoll polling thread (or a pool of them) reads requests,
+/// a `WorkerPool` runs the handler, suspend/resume joins the two. It knows nothing of what the
+/// handler computes.
+public final class Server: Sendable {
+    public let configuration: ServerConfiguration
+    let handler: any HTTPHandler
+    let pool: WorkerPool
+    let logger: Logger
+
+    private struct Daemon: @unchecked Sendable { let pointer: OpaquePointer }
+    private let daemon = Mutex<Daemon?>(nil)
+    private let boundPort = Atomic<UInt16>(0)
+    /// Set by `stop()`; final calls then get 503 with `Connection: close`.
+    let draining = Atomic<Bool>(false)
+    /// Requests handed to a worker and not yet resumed. Incremented before `draining` is checked.
+    let inFlight = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
+
+    public init(configuration: ServerConfiguration, handler: any HTTPHandler, logger: Logger) {
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+        pool = WorkerPool(workers: max(1, configuration.workers), queueCapacity: max(0, configuration.queueCapacity))
+    }
+
+    /// The port bound (useful after asking for port 0).
+    public var port: UInt16 { boundPort.load(ordering: .acquiring) }
+    /// Jobs waiting for a worker.
+    public var queueDepth: Int { pool.queued }
+    /// Workers running a job.
+    public var busyWorkers: Int { pool.busy }
+    public var workerCount: Int { pool.workers }
+    /// True while draining or when a new request would be refused for lack of room.
+    public var isSaturated: Bool { pool.isSaturated }
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+
+    /// Binds and starts serving; returns once the socket is listening.
+    public func start() throws(ServerError) {
+        let useTLS = configuration.tlsKeyPEM != nil && configuration.tlsCertificatePEM != nil
+        if useTLS && CMicroHTTPDShim_has_tls() == 0 { throw .tlsUnsupported }
+        var error: UnsafePointer<CChar>?
+        let cls = Unmanaged.passUnretained(self).toOpaque()
+        let started: OpaquePointer? = configuration.host.withCString { host in
+            withOptionalCString(configuration.tlsKeyPEM) { key in
+                withOptionalCString(configuration.tlsCertificatePEM) { cert in
+                    var options = CMicroHTTPDShim_Options(
+                        bind_host: host, port: configuration.port,
+                        thread_pool_size: UInt32(max(1, configuration.ioThreads)),
+                        connection_timeout: UInt32(max(0, configuration.connectionTimeout)),
+                        connection_limit: UInt32(max(0, configuration.connectionLimit)),
+                        connection_memory_limit: max(0, configuration.connectionMemoryLimit),
+                        tls_key_pem: key, tls_cert_pem: cert, use_epoll: 1)
+                    return CMicroHTTPDShim_start(&options, accessHandler, cls, completedHandler, cls, &error)
+                }
+            }
+        }
+        guard let started else {
+            throw .startFailed(error.map { String(cString: $0) } ?? "unknown error")
+        }
+        daemon.withLock { $0 = Daemon(pointer: started) }
+        boundPort.store(CMicroHTTPDShim_port(started), ordering: .releasing)
+    }
+
+    /// Graceful stop: refuse new work (503 + close), stop accepting, wait up to `drainTimeout`
+    /// for requests in flight, then stop microhttpd. Stopping with a connection still suspended
+    /// would abort the process (MHD_PANIC), so if the wait runs out the daemon is left running
+    /// and `false` is returned; the caller exits anyway.
+    @discardableResult
+    public func stop() -> Bool {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return true }
+        draining.store(true, ordering: .releasing)
+        guard let d = daemon.withLock({ $0 }) else { return true }
+        let listenFD = MHD_quiesce_daemon(d.pointer)
+        let deadline = DispatchTime.now() + configuration.drainTimeout
+        while inFlight.load(ordering: .acquiring) > 0 {
+            if DispatchTime.now() > deadline {
+                logger.warning(
+                    "drain timeout: requests still in flight", metadata: ["inflight": "\(inFlight.load(ordering: .relaxed))"])
+                return false
+            }
+            usleep(2000)
+        }
+        MHD_stop_daemon(d.pointer)
+        if listenFD >= 0 { close(listenFD) }
+        daemon.withLock { $0 = nil }
+        return true
+    }
+}
+
+private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
+}

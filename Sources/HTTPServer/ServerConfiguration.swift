@@ -1,0 +1,28 @@
+/// How the server listens, and the bounds it keeps.
+public struct ServerConfiguration: Sendable {
+    /// Numeric IPv4 or IPv6 address to bind; "0.0.0.0" for every interface.
+    public var host: String = "127.0.0.1"
+    /// 0 asks the kernel for a free port (tests); `Server.port` tells which.
+    public var port: UInt16 = 8080
+    /// Worker threads running handlers (the Dispatch pool's width).
+    public var workers: Int = 2
+    /// Requests waiting for a worker beyond those running; one more is answered 503 at once.
+    public var queueCapacity: Int = 64
+    /// microhttpd polling threads (its epoll thread pool).
+    public var ioThreads: Int = 1
+    /// Largest request body accepted; larger is 413 (before reading it when Content-Length says so).
+    public var maxBodyBytes: Int = 64 << 20
+    /// Seconds of inactivity after which microhttpd drops a connection.
+    public var connectionTimeout: Int = 30
+    /// Open sockets at most.
+    public var connectionLimit: Int = 1000
+    /// microhttpd's per-connection memory pool (its read buffer); 128 KiB measured best for large bodies.
+    public var connectionMemoryLimit: Int = 128 << 10
+    /// Seconds `stop()` waits for in-flight requests before giving up on them.
+    public var drainTimeout: Double = 30
+    /// PEM key and certificate to serve HTTPS; both nil for plain HTTP.
+    public var tlsKeyPEM: String?
+    public var tlsCertificatePEM: String?
+
+    public init() {}
+}

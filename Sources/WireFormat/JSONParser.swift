@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses RFC 8259 JSON straight from the body bytes.
+///
+/// Hand-written because it is the product's hot path: Foundation's `JSONSerialization` is lossy
+/// for long numbers on Linux and `JSONDecoder` is 3–10× slower (measured in
+/// shared/notes/swift-on-linux.md). Numbers go through `NumberReader`, which is exact.
+public struct JSONParser: ~Copyable {
+    /// Deeper nesting than this is refused (a tensor needs 3 levels; the stack must stay small).
+    public static let maxDepth = 64
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+    private var depth = 0
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Parses one whole document; trailing non-space bytes are an error.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> JSONValue {
+        var parser = JSONParser(bytes)
+        parser.skipSpace()
+        let value = try parser.parseValue()
+        parser.skipSpace()
+        if parser.index != bytes.count { throw parser.fail("unexpected data after the JSON document") }
+        return value
+    }
+
+    public static func parse(_ array: [UInt8]) throws(WireError) -> JSONValue {
+        do {
+            return try array.withUnsafeBytes { buffer in try JSONParser.parse(buffer) }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            fatalError("unreachable: \(error)")
+        }
+    }
+
+    public static func parse(_ text: String) throws(WireError) -> JSONValue { try parse(Array(text.utf8)) }
+
+    private func fail(_ reason: String) -> WireError { .malformed(offset: index, reason: reason) }
+
+    @inline(__always)
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    @inline(__always)
+    private mutating func skipSpace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue() throws(WireError) -> JSONValue {
+        guard let c = peek() else { throw fail("unexpected end of input") }
+        switch c {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw fail("unexpected character '\(Unicode.Scalar(c))'")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(WireError) {
+        let n = literal.utf8CodeUnitCount
+        guard index + n <= bytes.count else { throw fail("unexpected end of input") }
+        for k in 0..<n where bytes[index + k] != literal.utf8Start[k] { throw fail("invalid literal") }
+        index += n
+    }
+
+    private mutating func parseNumber() throws(WireError) -> Double {
+        let start = index
+        guard let (value, end) = NumberReader.read(bytes, from: index) else { throw fail("invalid number") }
+        index = end
+        if !value.isFinite {
+            index = start
+            throw fail("number out of range for float64")
+        }
+        return value
+    }
+
+    private mutating func enter() throws(WireError) {
+        depth += 1
+        if depth > Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
+    }
+
+    private mutating func parseArray() throws(WireError) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
+        index += 1  // [
+        skipSpace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return .array([])
+        }
+        // Optimistic path: a row of numbers goes straight into one [Double].
+        var numbers: [Double] = []
+        while let c = peek(), c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
+            numbers.append(try parseNumber())
+            skipSpace()
+            guard let sep = peek() else { throw fail("unexpected end of input in array") }
+            index += 1
+            if sep == UInt8(ascii: "]") { return .numbers(numbers) }
+            guard sep == UInt8(ascii: ",") else {
+                index -= 1
+                throw fail("expected ',' or ']' in array")
+            }
+            skipSpace()
+        }
+        var items = numbers.map(JSONValue.number)
+        while true {
+            items.append(try parseValue())
+            skipSpace()
+            guard let sep = peek() else { throw fail("unexpected end of input in array") }
+            if sep == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
+            guard sep == UInt8(ascii: ",") else { throw fail("expected ',' or ']' in array") }
+            index += 1
+            skipSpace()
+        }
+    }
+
+    private mutating func parseObject() throws(WireError) -> JSONValue {
+        try enter()
+        defer { depth -= 1 }
+        index += 1  // {
+        skipSpace()
+        var members: [(key: String, value: JSONValue)] = []
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return .object(members)
+        }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a string key in object") }
+            let key = try parseString()
+            skipSpace()
+            guard peek() == UInt8(ascii: ":") else { throw fail("expected ':' after object key") }
+            index += 1
+            skipSpace()
+            let value = try parseValue()
+            if members.contains(where: { $0.key == key }) { throw fail("duplicate key \"\(key)\"") }
+            members.append((key, value))
+            skipSpace()
+            guard let sep = peek() else { throw fail("unexpected end of input in object") }
+            index += 1
+            if sep == UInt8(ascii: "}") { return .object(members) }
+            guard sep == UInt8(ascii: ",") else {
+                index -= 1
+                throw fail("expected ',' or '}' in object")
+            }
+            skipSpace()
+        }
+    }
+
+    private mutating func parseString() throws(WireError) -> String {
+        index += 1  // opening quote
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == UInt8(ascii: "\"") {
+                let s = try Self.decodeUTF8(UnsafeRawBufferPointer(rebasing: bytes[start..<index]), at: start)
+                index += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw fail("control character in string") }
+            index += 1
+        }
+        var out: [UInt8] = Array(bytes[start..<index])
+        while index < bytes.count {
+            let c = bytes[index]
+            switch c {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let s = String(validating: out, as: UTF8.self) else {
+                    throw WireError.malformed(offset: start, reason: "string is not valid UTF-8")
+                }
+                return s
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard let e = peek() else { throw fail("unexpected end of input in string") }
+                index += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try parseHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw fail("unpaired surrogate in string") }
+                        index += 2
+                        let low = try parseHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate in string") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw fail("unpaired surrogate in string")
+                    }
+                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+                default: throw fail("invalid escape in string")
+                }
+            default:
+                if c < 0x20 { throw fail("control character in string") }
+                out.append(c)
+                index += 1
+            }
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func parseHex4() throws(WireError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw fail("unexpected end of input in \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[index]
+            let d: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
+            default: throw fail("invalid \\u escape")
+            }
+            v = v << 4 | UInt32(d)
+            index += 1
+        }
+        return v
+    }
+
+    private static func decodeUTF8(_ raw: UnsafeRawBufferPointer, at offset: Int) throws(WireError) -> String {
+        guard let s = String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+            throw .malformed(offset: offset, reason: "string is not valid UTF-8")
+        }
+        return s
+    }
+}

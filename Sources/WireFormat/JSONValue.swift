@@ -1,0 +1,54 @@
+/// A parsed JSON document. Arrays made only of numbers are kept as `.numbers` (one contiguous
+/// `[Double]`), so a matrix row costs one allocation, not one enum box per element.
+public indirect enum JSONValue: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    /// A non-empty array whose elements are all numbers.
+    case numbers([Double])
+    /// Members in document order.
+    case object([(key: String, value: JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.numbers(let a), .numbers(let b)): a == b
+        case (.object(let a), .object(let b)):
+            a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        default: false
+        }
+    }
+
+    /// The member named `key`, if this is an object that has one.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    /// The JSON type's name, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array, .numbers: "array"
+        case .object: "object"
+        }
+    }
+
+    /// The elements if this is an array, numbers boxed one by one.
+    public var arrayElements: [JSONValue]? {
+        switch self {
+        case .array(let items): items
+        case .numbers(let values): values.map(JSONValue.number)
+        default: nil
+        }
+    }
+}

