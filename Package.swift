@@ -73,7 +73,8 @@ let package = Package(
             dependencies: [
                 "GradientService", "HTTPServer", "WireFormat", "Backprop", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -11,8 +11,18 @@ public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable where S
     /// C ← alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
     /// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n]; lda/ldb/ldc are row strides.
     static func gemm(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: Self, a: UnsafePointer<Self>, lda: Int,
-        b: UnsafePointer<Self>, ldb: Int,
-        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+        transposeA: Bool,
+        transposeB: Bool,
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Self,
+        a: UnsafePointer<Self>,
+        lda: Int,
+        b: UnsafePointer<Self>,
+        ldb: Int,
+        beta: Self,
+        c: UnsafeMutablePointer<Self>,
+        ldc: Int
+    )
 }

@@ -47,26 +47,42 @@ extension Network {
             } else {
                 delta = .init(
                     formula: "δ^\(l) = ((W^\(l + 1))^T δ^\(l + 1)) ⊙ \(f.derivativeSymbol(layer: l))",
-                    needs: ["W^\(l + 1)", "δ^\(l + 1)", "z^\(l)"])
+                    needs: ["W^\(l + 1)", "δ^\(l + 1)", "z^\(l)"]
+                )
             }
             return LayerExplanation(
-                layer: l, delta: delta,
+                layer: l,
+                delta: delta,
                 weightGradient: .init(formula: "∇W^\(l) = δ^\(l) (a^\(l - 1))^T", needs: ["δ^\(l)", "a^\(l - 1)"]),
-                biasGradient: .init(formula: "∇b^\(l) = δ^\(l)", needs: ["δ^\(l)"]))
+                biasGradient: .init(formula: "∇b^\(l) = δ^\(l)", needs: ["δ^\(l)"])
+            )
         }
     }
 
-    private static func outputDelta(loss: Loss, activation f: Activation, layer l: Int, per: String)
+    private static func outputDelta(
+        loss: Loss,
+        activation f: Activation,
+        layer l: Int,
+        per: String
+    )
         -> LayerExplanation.Step
     {
         switch (loss, f) {
         case (.crossEntropy, .softmax):
-            return .init(formula: "δ^\(l) = (a^\(l) − y)\(per)  (fused softmax + cross-entropy)", needs: ["a^\(l)", "y"])
+            return .init(
+                formula: "δ^\(l) = (a^\(l) − y)\(per)  (fused softmax + cross-entropy)",
+                needs: ["a^\(l)", "y"]
+            )
         case (.crossEntropy, _):
             return .init(
-                formula: "δ^\(l) = (softmax(z^\(l)) − y)\(per)  (fused: z^\(l) are logits)", needs: ["z^\(l)", "y"])
+                formula: "δ^\(l) = (softmax(z^\(l)) − y)\(per)  (fused: z^\(l) are logits)",
+                needs: ["z^\(l)", "y"]
+            )
         case (.binaryCrossEntropy, .sigmoid):
-            return .init(formula: "δ^\(l) = (a^\(l) − y)\(per)  (fused sigmoid + binary cross-entropy)", needs: ["a^\(l)", "y"])
+            return .init(
+                formula: "δ^\(l) = (a^\(l) − y)\(per)  (fused sigmoid + binary cross-entropy)",
+                needs: ["a^\(l)", "y"]
+            )
         case (.binaryCrossEntropy, _):
             return .init(formula: "δ^\(l) = (σ(z^\(l)) − y)\(per)  (fused: z^\(l) are logits)", needs: ["z^\(l)", "y"])
         default:
@@ -76,11 +92,14 @@ extension Network {
                 return .init(formula: "δ^\(l) = \(gradient)\(per)", needs: ["a^\(l)", "y"])
             case .softmax:
                 return .init(
-                    formula: "δ^\(l) = J_softmax(z^\(l))^T \(gradient)\(per)", needs: ["a^\(l)", "y"])
+                    formula: "δ^\(l) = J_softmax(z^\(l))^T \(gradient)\(per)",
+                    needs: ["a^\(l)", "y"]
+                )
             default:
                 return .init(
                     formula: "δ^\(l) = \(gradient) ⊙ \(f.derivativeSymbol(layer: l))\(per)",
-                    needs: ["a^\(l)", "y", "z^\(l)"])
+                    needs: ["a^\(l)", "y", "z^\(l)"]
+                )
             }
         }
     }

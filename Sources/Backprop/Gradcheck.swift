@@ -18,8 +18,13 @@ extension Network where Scalar == Double {
     /// Compares ∂C/∂W^l and ∂C/∂b^l with central differences `(C(θ+ε) − C(θ−ε)) / 2ε`,
     /// PyTorch `gradcheck`'s test. Costs two forward passes per parameter.
     public func gradcheck(
-        inputs: Matrix<Double>, targets: Matrix<Double>, loss: Loss, reduction: Reduction,
-        epsilon: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3
+        inputs: Matrix<Double>,
+        targets: Matrix<Double>,
+        loss: Loss,
+        reduction: Reduction,
+        epsilon: Double = 1e-6,
+        atol: Double = 1e-5,
+        rtol: Double = 1e-3
     ) throws(NetworkError) -> [LayerGradcheck] {
         let (_, analytic) = try gradients(inputs: inputs, targets: targets, loss: loss, reduction: reduction)
         var probe = self
@@ -32,7 +37,9 @@ extension Network where Scalar == Double {
             return (plus - minus) / (2 * epsilon)
         }
         func compare(_ pairs: [(analytic: Double, numeric: Double)]) -> LayerGradcheck.Comparison {
-            var maxAbs = 0.0, maxRel = 0.0, passed = true
+            var maxAbs = 0.0
+            var maxRel = 0.0
+            var passed = true
             for (a, n) in pairs {
                 let err = abs(a - n)
                 maxAbs = max(maxAbs, err)

@@ -38,11 +38,16 @@ extension Loss {
     /// Z^L, A^L, Y: [B, n_L] → (C, Δ^L: [B, n_L]). With `.mean`, each row of Δ^L carries 1/B.
     /// The cross-entropies never form log p: they work on the logits z^L, which is exact and stable.
     public func evaluate<S: BLASScalar>(
-        z: Matrix<S>, a: Matrix<S>, targets y: Matrix<S>, output: Activation, reduction: Reduction
+        z: Matrix<S>,
+        a: Matrix<S>,
+        targets y: Matrix<S>,
+        output: Activation,
+        reduction: Reduction
     ) -> (cost: S, delta: Matrix<S>) {
         precondition(z.rows == y.rows && z.columns == y.columns, "targets do not match the output")
         precondition(accepts(output: output), "\(rawValue) does not accept a \(output.name) output")
-        let batch = z.rows, n = z.columns
+        let batch = z.rows
+        let n = z.columns
         let scale: S = reduction == .mean && batch > 0 ? 1 / S(batch) : 1
         var cost: S = 0
         var delta = Matrix<S>(rows: batch, columns: n)
@@ -85,7 +90,8 @@ extension Loss {
             // With p = σ(z): −[y log p + (1 − y) log(1 − p)] = max(z, 0) − y·z + log(1 + e^{−|z|}),
             // finite for any z, and ∂/∂z = σ(z) − y.
             for i in 0..<(batch * n) {
-                let zi = z.storage[i], yi = y.storage[i]
+                let zi = z.storage[i]
+                let yi = y.storage[i]
                 cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
                 delta.storage[i] = scale * (Activation.logistic(zi) - yi)
             }

@@ -45,8 +45,10 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
 extension Matrix {
     /// C = op(A) · op(B) through OpenBLAS; `transposeA`/`transposeB` read A or B as transposed in place.
     public static func product(
-        _ a: Matrix, transposed transposeA: Bool = false,
-        _ b: Matrix, transposed transposeB: Bool = false
+        _ a: Matrix,
+        transposed transposeA: Bool = false,
+        _ b: Matrix,
+        transposed transposeB: Bool = false
     ) -> Matrix {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
@@ -60,10 +62,20 @@ extension Matrix {
             b.storage.withUnsafeBufferPointer { bp in
                 c.storage.withUnsafeMutableBufferPointer { cp in
                     Scalar.gemm(
-                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                        alpha: 1, a: ap.baseAddress!, lda: max(1, a.columns),
-                        b: bp.baseAddress!, ldb: max(1, b.columns),
-                        beta: 0, c: cp.baseAddress!, ldc: max(1, n))
+                        transposeA: transposeA,
+                        transposeB: transposeB,
+                        m: m,
+                        n: n,
+                        k: k,
+                        alpha: 1,
+                        a: ap.baseAddress!,
+                        lda: max(1, a.columns),
+                        b: bp.baseAddress!,
+                        ldb: max(1, b.columns),
+                        beta: 0,
+                        c: cp.baseAddress!,
+                        ldc: max(1, n)
+                    )
                 }
             }
         }

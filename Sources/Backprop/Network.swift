@@ -29,11 +29,16 @@ public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
     public func validate(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, loss: Loss?) throws(NetworkError) {
         try validate()
         guard inputs.rows > 0 else { throw .emptyBatch }
-        if inputs.columns != inputWidth { throw .inputsDoNotMatchFirstLayer(expected: inputWidth, actual: inputs.columns) }
+        if inputs.columns != inputWidth {
+            throw .inputsDoNotMatchFirstLayer(expected: inputWidth, actual: inputs.columns)
+        }
         if let targets, targets.rows != inputs.rows || targets.columns != outputWidth {
             throw .targetsDoNotMatchOutput(
-                expectedRows: inputs.rows, expectedColumns: outputWidth,
-                actualRows: targets.rows, actualColumns: targets.columns)
+                expectedRows: inputs.rows,
+                expectedColumns: outputWidth,
+                actualRows: targets.rows,
+                actualColumns: targets.columns
+            )
         }
         if let loss, let output = layers.last?.activation, !loss.accepts(output: output) {
             throw .lossDoesNotAcceptOutput(loss: loss, output: output)
@@ -83,9 +88,20 @@ extension Network {
                     previous.storage.withUnsafeBufferPointer { ap in
                         layer.weights.storage.withUnsafeBufferPointer { wp in
                             Scalar.gemm(
-                                transposeA: false, transposeB: true, m: previous.rows, n: layer.units, k: layer.inputs,
-                                alpha: 1, a: ap.baseAddress!, lda: layer.inputs, b: wp.baseAddress!, ldb: layer.inputs,
-                                beta: 1, c: zp.baseAddress!, ldc: layer.units)
+                                transposeA: false,
+                                transposeB: true,
+                                m: previous.rows,
+                                n: layer.units,
+                                k: layer.inputs,
+                                alpha: 1,
+                                a: ap.baseAddress!,
+                                lda: layer.inputs,
+                                b: wp.baseAddress!,
+                                ldb: layer.inputs,
+                                beta: 1,
+                                c: zp.baseAddress!,
+                                ldc: layer.units
+                            )
                         }
                     }
                 }
@@ -105,13 +121,20 @@ extension Network {
     /// Rows are samples here, so the article's `(W^{l+1})^T δ^{l+1}` for one column-vector sample
     /// becomes `Δ^{l+1} W^{l+1}` for the whole batch.
     public func backward(
-        _ pass: ForwardPass<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction,
+        _ pass: ForwardPass<Scalar>,
+        targets: Matrix<Scalar>,
+        loss: Loss,
+        reduction: Reduction,
         inputGradient wantInputGradient: Bool = false
     ) -> Gradients<Scalar> {
         let count = layers.count
         let (cost, outputDelta) = loss.evaluate(
-            z: pass.z[count - 1], a: pass.a[count], targets: targets,
-            output: layers[count - 1].activation, reduction: reduction)
+            z: pass.z[count - 1],
+            a: pass.a[count],
+            targets: targets,
+            output: layers[count - 1].activation,
+            reduction: reduction
+        )
         var delta = [Matrix<Scalar>?](repeating: nil, count: count)
         var weightGradient = [Matrix<Scalar>?](repeating: nil, count: count)
         var biasGradient = [[Scalar]](repeating: [], count: count)
@@ -130,13 +153,20 @@ extension Network {
             }
         }
         return Gradients(
-            cost: cost, delta: delta.map { $0! }, weightGradient: weightGradient.map { $0! },
-            biasGradient: biasGradient, inputGradient: inputGradient)
+            cost: cost,
+            delta: delta.map { $0! },
+            weightGradient: weightGradient.map { $0! },
+            biasGradient: biasGradient,
+            inputGradient: inputGradient
+        )
     }
 
     /// Forward then backward, after validating the batch.
     public func gradients(
-        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction = .mean,
+        inputs: Matrix<Scalar>,
+        targets: Matrix<Scalar>,
+        loss: Loss,
+        reduction: Reduction = .mean,
         inputGradient: Bool = false
     ) throws(NetworkError) -> (pass: ForwardPass<Scalar>, gradients: Gradients<Scalar>) {
         try validate(inputs: inputs, targets: targets, loss: loss)
@@ -147,8 +177,11 @@ extension Network {
     /// The cost alone (for finite differences and for /v1/forward).
     public func cost(_ pass: ForwardPass<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction) -> Scalar {
         loss.evaluate(
-            z: pass.z[layers.count - 1], a: pass.output, targets: targets,
-            output: layers[layers.count - 1].activation, reduction: reduction
+            z: pass.z[layers.count - 1],
+            a: pass.output,
+            targets: targets,
+            output: layers[layers.count - 1].activation,
+            reduction: reduction
         ).cost
     }
 }

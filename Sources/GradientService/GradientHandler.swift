@@ -77,8 +77,10 @@ public final class GradientHandler: HTTPHandler {
         case .readyz?:
             if let server = status.server, server.isDraining || server.isSaturated {
                 return Response(
-                    status: 503, contentType: "text/plain; charset=utf-8",
-                    body: Array((server.isDraining ? "draining\n" : "saturated\n").utf8))
+                    status: 503,
+                    contentType: "text/plain; charset=utf-8",
+                    body: Array((server.isDraining ? "draining\n" : "saturated\n").utf8)
+                )
             }
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ready\n".utf8))
         case .openapi?:
@@ -95,7 +97,10 @@ public final class GradientHandler: HTTPHandler {
         case .overloaded:
             return render(
                 .unavailable(
-                    "every worker is busy and the queue is full; retry later", retryAfter: configuration.retryAfterSeconds))
+                    "every worker is busy and the queue is full; retry later",
+                    retryAfter: configuration.retryAfterSeconds
+                )
+            )
         case .draining:
             return render(.unavailable("the server is shutting down", retryAfter: configuration.retryAfterSeconds))
         }
@@ -108,7 +113,8 @@ public final class GradientHandler: HTTPHandler {
                 "http.method": "\(head.method)", "http.path": "\(head.path)", "http.status": "\(response.status)",
                 "http.request_bytes": "\(bodyBytes)", "http.response_bytes": "\(response.body.count)",
                 "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
-            ])
+            ]
+        )
     }
 
     /// Parses, validates and computes one request; any failure is a `Problem`.
@@ -125,9 +131,12 @@ public final class GradientHandler: HTTPHandler {
 
     private func authorize(_ head: RequestHead) -> Problem? {
         guard let token = configuration.authToken else { return nil }
-        guard let header = head[header: "authorization"] else { return .unauthorized("this server needs Authorization: Bearer <token>") }
+        guard let header = head[header: "authorization"] else {
+            return .unauthorized("this server needs Authorization: Bearer <token>")
+        }
         let prefix = "Bearer "
-        guard header.hasPrefix(prefix), constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), Array(token.utf8))
+        guard header.hasPrefix(prefix),
+            constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), Array(token.utf8))
         else { return .unauthorized("the bearer token is not valid") }
         return nil
     }
@@ -136,7 +145,12 @@ public final class GradientHandler: HTTPHandler {
         if problem.status >= 500 && problem.status != 503 {
             logger.error("internal error", metadata: ["problem.detail": "\(problem.detail)"])
         }
-        return Response(status: problem.status, contentType: "application/problem+json", body: problem.json, headers: problem.headers)
+        return Response(
+            status: problem.status,
+            contentType: "application/problem+json",
+            body: problem.json,
+            headers: problem.headers
+        )
     }
 }
 

@@ -13,7 +13,12 @@ public struct Problem: Error, Sendable, Equatable {
     public var headers: [(String, String)] = []
 
     public init(
-        status: Int, kind: String, title: String, detail: String, pointer: String? = nil, headers: [(String, String)] = []
+        status: Int,
+        kind: String,
+        title: String,
+        detail: String,
+        pointer: String? = nil,
+        headers: [(String, String)] = []
     ) {
         self.status = status
         self.kind = kind
@@ -56,38 +61,68 @@ extension Problem {
     }
     static func invalid(_ pointer: JSONPointer, _ detail: String) -> Problem {
         Problem(
-            status: 422, kind: "invalid-request", title: "Unprocessable request", detail: detail,
-            pointer: pointer.description)
+            status: 422,
+            kind: "invalid-request",
+            title: "Unprocessable request",
+            detail: detail,
+            pointer: pointer.description
+        )
     }
     static func tooLarge(_ pointer: JSONPointer?, _ detail: String) -> Problem {
-        Problem(status: 413, kind: "too-large", title: "Request too large", detail: detail, pointer: pointer?.description)
+        Problem(
+            status: 413,
+            kind: "too-large",
+            title: "Request too large",
+            detail: detail,
+            pointer: pointer?.description
+        )
     }
     static func notFound(_ path: String) -> Problem {
         Problem(status: 404, kind: "not-found", title: "Not found", detail: "no route for \(path)")
     }
     static func methodNotAllowed(_ method: String, allow: String) -> Problem {
         Problem(
-            status: 405, kind: "method-not-allowed", title: "Method not allowed",
-            detail: "\(method) is not allowed here; allowed: \(allow)", headers: [("Allow", allow)])
+            status: 405,
+            kind: "method-not-allowed",
+            title: "Method not allowed",
+            detail: "\(method) is not allowed here; allowed: \(allow)",
+            headers: [("Allow", allow)]
+        )
     }
     static func unsupportedMediaType(_ got: String?) -> Problem {
         Problem(
-            status: 415, kind: "unsupported-media-type", title: "Unsupported media type",
+            status: 415,
+            kind: "unsupported-media-type",
+            title: "Unsupported media type",
             detail: "Content-Type must be application/json (or application/octet-stream for binary tensors); got "
-                + (got.map { "\"\($0)\"" } ?? "none"))
+                + (got.map { "\"\($0)\"" } ?? "none")
+        )
     }
     static func unauthorized(_ detail: String) -> Problem {
         Problem(
-            status: 401, kind: "unauthorized", title: "Unauthorized", detail: detail,
-            headers: [("WWW-Authenticate", "Bearer realm=\"backprop-server\"")])
+            status: 401,
+            kind: "unauthorized",
+            title: "Unauthorized",
+            detail: detail,
+            headers: [("WWW-Authenticate", "Bearer realm=\"backprop-server\"")]
+        )
     }
     static func unavailable(_ detail: String, retryAfter: Int) -> Problem {
         Problem(
-            status: 503, kind: "unavailable", title: "Service unavailable", detail: detail,
-            headers: [("Retry-After", String(retryAfter))])
+            status: 503,
+            kind: "unavailable",
+            title: "Service unavailable",
+            detail: detail,
+            headers: [("Retry-After", String(retryAfter))]
+        )
     }
     static func internalError() -> Problem {
-        Problem(status: 500, kind: "internal", title: "Internal error", detail: "the server failed to compute an answer")
+        Problem(
+            status: 500,
+            kind: "internal",
+            title: "Internal error",
+            detail: "the server failed to compute an answer"
+        )
     }
 
     init(_ error: WireError) {

@@ -12,14 +12,19 @@ struct RequestDecoder {
         guard case .object(let members) = root else {
             throw .invalid(.root, "the body must be a JSON object, got \(root.typeName)")
         }
-        for m in members where !Fields.root.contains(m.key) || (operation != .gradcheck && ["epsilon", "atol", "rtol"].contains(m.key)) {
+        for m in members
+        where !Fields.root.contains(m.key) || (operation != .gradcheck && ["epsilon", "atol", "rtol"].contains(m.key)) {
             throw .invalid(.root / m.key, "unknown field \"\(m.key)\"")
         }
         var options = RequestOptions(operation: operation)
         guard let value = root["options"] else { return options }
         let at = JSONPointer.root / "options"
-        guard case .object(let fields) = value else { throw .invalid(at, "options must be an object, got \(value.typeName)") }
-        for f in fields where !Fields.options.contains(f.key) { throw .invalid(at / f.key, "unknown option \"\(f.key)\"") }
+        guard case .object(let fields) = value else {
+            throw .invalid(at, "options must be an object, got \(value.typeName)")
+        }
+        for f in fields where !Fields.options.contains(f.key) {
+            throw .invalid(at / f.key, "unknown option \"\(f.key)\"")
+        }
         if let v = value["reduction"] {
             guard case .string(let s) = v, let r = Reduction(rawValue: s) else {
                 throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\"")
@@ -42,13 +47,16 @@ struct RequestDecoder {
             options.encoding = e
         }
         if let v = value["include"] {
-            guard let items = v.arrayElements else { throw .invalid(at / "include", "include must be an array of names") }
+            guard let items = v.arrayElements else {
+                throw .invalid(at / "include", "include must be an array of names")
+            }
             var include = Set<Quantity>()
             for (k, item) in items.enumerated() {
                 guard case .string(let s) = item, let q = Quantity(rawValue: s) else {
                     throw .invalid(
                         at / "include" / k,
-                        "unknown quantity; expected one of " + Quantity.allCases.map(\.rawValue).joined(separator: ", "))
+                        "unknown quantity; expected one of " + Quantity.allCases.map(\.rawValue).joined(separator: ", ")
+                    )
                 }
                 if operation == .forward && ![.preactivation, .activation].contains(q) {
                     throw .invalid(at / "include" / k, "/v1/forward can include only preactivation and activation")
@@ -64,7 +72,11 @@ struct RequestDecoder {
         return options
     }
 
-    func decode<S: BLASScalar>(_ root: JSONValue, options: RequestOptions, as: S.Type) throws(Problem) -> GradientRequest<S> {
+    func decode<S: BLASScalar>(
+        _ root: JSONValue,
+        options: RequestOptions,
+        as: S.Type
+    ) throws(Problem) -> GradientRequest<S> {
         let tensorLimits = TensorLimits(maxElements: limits.maxTensorElements)
         let loss = try self.loss(root)
         let network: Network<S> = try self.network(root, tensorLimits)
@@ -88,11 +100,16 @@ struct RequestDecoder {
     private func loss(_ root: JSONValue) throws(Problem) -> Loss? {
         guard let value = root["loss"] else {
             if operation == .forward { return nil }
-            throw .invalid(.root / "loss", "loss is required; one of " + Loss.allCases.map(\.rawValue).joined(separator: ", "))
+            throw .invalid(
+                .root / "loss",
+                "loss is required; one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         guard case .string(let s) = value, let loss = Loss(rawValue: s) else {
             throw .invalid(
-                .root / "loss", "unknown loss; expected one of " + Loss.allCases.map(\.rawValue).joined(separator: ", "))
+                .root / "loss",
+                "unknown loss; expected one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
+            )
         }
         return loss
     }
@@ -100,8 +117,12 @@ struct RequestDecoder {
     private func network<S: BLASScalar>(_ root: JSONValue, _ tensorLimits: TensorLimits) throws(Problem) -> Network<S> {
         let at = JSONPointer.root / "network"
         guard let value = root["network"] else { throw .invalid(at, "network is required") }
-        guard case .object(let fields) = value else { throw .invalid(at, "network must be an object, got \(value.typeName)") }
-        for f in fields where !Fields.network.contains(f.key) { throw .invalid(at / f.key, "unknown field \"\(f.key)\"") }
+        guard case .object(let fields) = value else {
+            throw .invalid(at, "network must be an object, got \(value.typeName)")
+        }
+        for f in fields where !Fields.network.contains(f.key) {
+            throw .invalid(at / f.key, "unknown field \"\(f.key)\"")
+        }
         guard let layersValue = value["layers"], let items = layersValue.arrayElements else {
             throw .invalid(at / "layers", "network.layers must be an array of layers")
         }
@@ -113,11 +134,17 @@ struct RequestDecoder {
         var parameters = 0
         for (l, item) in items.enumerated() {
             let lat = at / "layers" / l
-            guard case .object(let fields) = item else { throw .invalid(lat, "a layer must be an object, got \(item.typeName)") }
-            for f in fields where !Fields.layer.contains(f.key) { throw .invalid(lat / f.key, "unknown layer field \"\(f.key)\"") }
+            guard case .object(let fields) = item else {
+                throw .invalid(lat, "a layer must be an object, got \(item.typeName)")
+            }
+            for f in fields where !Fields.layer.contains(f.key) {
+                throw .invalid(lat / f.key, "unknown layer field \"\(f.key)\"")
+            }
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S>
-            do { weights = try TensorDecoder.matrix(w, at: lat / "weights", limits: tensorLimits) } catch { throw Problem(error) }
+            do { weights = try TensorDecoder.matrix(w, at: lat / "weights", limits: tensorLimits) } catch {
+                throw Problem(error)
+            }
             if weights.rows > limits.maxUnits {
                 throw .tooLarge(lat / "weights", "\(weights.rows) units; the limit is \(limits.maxUnits) per layer")
             }
@@ -131,15 +158,20 @@ struct RequestDecoder {
             if l > 0, weights.columns != layers[l - 1].units {
                 throw .invalid(
                     lat / "weights",
-                    "weights have shape [\(weights.rows), \(weights.columns)]: layer \(l) has \(weights.columns) columns but the layer before it has \(layers[l - 1].units) units"
+                    "weights have shape [\(weights.rows), \(weights.columns)], but the layer before (layers[\(l - 1)]) has \(layers[l - 1].units) units, so W^\(l + 1) needs \(layers[l - 1].units) columns"
                 )
             }
             var biases: [S]? = nil
             if let b = item["biases"] {
                 let v: [S]
-                do { v = try TensorDecoder.vector(b, at: lat / "biases", limits: tensorLimits) } catch { throw Problem(error) }
+                do { v = try TensorDecoder.vector(b, at: lat / "biases", limits: tensorLimits) } catch {
+                    throw Problem(error)
+                }
                 if v.count != weights.rows {
-                    throw .invalid(lat / "biases", "biases have \(v.count) entries; the layer has \(weights.rows) units")
+                    throw .invalid(
+                        lat / "biases",
+                        "biases have \(v.count) entries; the layer has \(weights.rows) units"
+                    )
                 }
                 biases = v
             }
@@ -177,7 +209,9 @@ struct RequestDecoder {
         case "softmax": activation = .softmax
         default:
             throw .invalid(
-                lat / "activation", "unknown activation \"\(name)\"; expected one of " + Activation.names.joined(separator: ", "))
+                lat / "activation",
+                "unknown activation \"\(name)\"; expected one of " + Activation.names.joined(separator: ", ")
+            )
         }
         if activation == .softmax && !isOutput {
             throw .invalid(lat / "activation", "softmax is allowed on the output layer only")
@@ -186,15 +220,24 @@ struct RequestDecoder {
     }
 
     private func batch<S: BLASScalar>(
-        _ root: JSONValue, network: Network<S>, loss: Loss?, _ tensorLimits: TensorLimits
+        _ root: JSONValue,
+        network: Network<S>,
+        loss: Loss?,
+        _ tensorLimits: TensorLimits
     ) throws(Problem) -> (Matrix<S>, Matrix<S>?) {
         let at = JSONPointer.root / "batch"
         guard let value = root["batch"] else { throw .invalid(at, "batch is required") }
-        guard case .object(let fields) = value else { throw .invalid(at, "batch must be an object, got \(value.typeName)") }
-        for f in fields where !Fields.batch.contains(f.key) { throw .invalid(at / f.key, "unknown batch field \"\(f.key)\"") }
+        guard case .object(let fields) = value else {
+            throw .invalid(at, "batch must be an object, got \(value.typeName)")
+        }
+        for f in fields where !Fields.batch.contains(f.key) {
+            throw .invalid(at / f.key, "unknown batch field \"\(f.key)\"")
+        }
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
         let inputs: Matrix<S>
-        do { inputs = try TensorDecoder.matrix(inputsValue, at: at / "inputs", limits: tensorLimits) } catch { throw Problem(error) }
+        do { inputs = try TensorDecoder.matrix(inputsValue, at: at / "inputs", limits: tensorLimits) } catch {
+            throw Problem(error)
+        }
         if inputs.rows > limits.maxBatch {
             throw .tooLarge(at / "inputs", "batch of \(inputs.rows) samples; the limit is \(limits.maxBatch)")
         }
@@ -218,19 +261,27 @@ struct RequestDecoder {
         var targets: Matrix<S>?
         if let t = value["targets"] {
             let m: Matrix<S>
-            do { m = try TensorDecoder.matrix(t, at: at / "targets", limits: tensorLimits) } catch { throw Problem(error) }
+            do { m = try TensorDecoder.matrix(t, at: at / "targets", limits: tensorLimits) } catch {
+                throw Problem(error)
+            }
             if m.rows != inputs.rows || m.columns != outputs {
                 throw .invalid(
                     at / "targets",
-                    "targets have shape [\(m.rows), \(m.columns)]; expected [\(inputs.rows), \(outputs)] (batch size × output units)")
+                    "targets have shape [\(m.rows), \(m.columns)]; expected [\(inputs.rows), \(outputs)] (batch size × output units)"
+                )
             }
             targets = m
         } else if let labelsValue = value["labels"] {
             guard loss == .crossEntropy else {
-                throw .invalid(at / "labels", "labels (class indices) go with the cross_entropy loss; give targets otherwise")
+                throw .invalid(
+                    at / "labels",
+                    "labels (class indices) go with the cross_entropy loss; give targets otherwise"
+                )
             }
             let labels: [Double]
-            do { labels = try TensorDecoder.vector(labelsValue, at: at / "labels", limits: tensorLimits) } catch { throw Problem(error) }
+            do { labels = try TensorDecoder.vector(labelsValue, at: at / "labels", limits: tensorLimits) } catch {
+                throw Problem(error)
+            }
             if labels.count != inputs.rows {
                 throw .invalid(at / "labels", "\(labels.count) labels for a batch of \(inputs.rows)")
             }
@@ -258,11 +309,17 @@ struct RequestDecoder {
         if overflow || work > limits.maxWork {
             throw .tooLarge(
                 .root / "batch" / "inputs",
-                "about \(overflow ? Int.max : work) multiply-adds; the work limit is \(limits.maxWork) per request")
+                "about \(overflow ? Int.max : work) multiply-adds; the work limit is \(limits.maxWork) per request"
+            )
         }
     }
 
-    private func positive(_ root: JSONValue, _ key: String, default value: Double, allowZero: Bool = false) throws(Problem) -> Double {
+    private func positive(
+        _ root: JSONValue,
+        _ key: String,
+        default value: Double,
+        allowZero: Bool = false
+    ) throws(Problem) -> Double {
         guard let v = root[key] else { return value }
         guard case .number(let x) = v, x > 0 || (allowZero && x == 0) else {
             throw .invalid(.root / key, "\(key) must be a \(allowZero ? "non-negative" : "positive") number")

@@ -4,7 +4,8 @@ import WireFormat
 /// Runs a decoded request through `Backprop` and writes the answer's JSON.
 enum Computation {
     static func run<S: BLASScalar & LosslessStringConvertible>(
-        _ operation: Operation, _ request: GradientRequest<S>
+        _ operation: Operation,
+        _ request: GradientRequest<S>
     ) throws(Problem) -> [UInt8] {
         switch operation {
         case .forward: return try forward(request)
@@ -13,7 +14,9 @@ enum Computation {
         }
     }
 
-    private static func forward<S: BLASScalar & LosslessStringConvertible>(_ r: GradientRequest<S>) throws(Problem) -> [UInt8] {
+    private static func forward<S: BLASScalar & LosslessStringConvertible>(
+        _ r: GradientRequest<S>
+    ) throws(Problem) -> [UInt8] {
         let pass = r.network.forward(r.inputs)
         var cost: S?
         if let targets = r.targets, let loss = r.loss {
@@ -21,7 +24,9 @@ enum Computation {
         }
         try checkFinite(pass.output, cost)
         let encoding = r.options.encoding
-        var w = JSONWriter(capacity: estimate(pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count))))
+        var w = JSONWriter(
+            capacity: estimate(pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count)))
+        )
         w.beginObject()
         w.key("batchSize")
         w.integer(r.inputs.rows)
@@ -58,19 +63,26 @@ enum Computation {
         return w.bytes
     }
 
-    private static func gradients<S: BLASScalar & LosslessStringConvertible>(_ r: GradientRequest<S>) throws(Problem) -> [UInt8] {
+    private static func gradients<S: BLASScalar & LosslessStringConvertible>(
+        _ r: GradientRequest<S>
+    ) throws(Problem) -> [UInt8] {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let include = r.options.include
         let pass = r.network.forward(r.inputs)
         let g = r.network.backward(
-            pass, targets: targets, loss: loss, reduction: r.options.reduction,
-            inputGradient: include.contains(.inputGradient))
+            pass,
+            targets: targets,
+            loss: loss,
+            reduction: r.options.reduction,
+            inputGradient: include.contains(.inputGradient)
+        )
         try checkFinite(pass.output, g.cost)
         for l in r.network.layers.indices {
             if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {
                 throw Problem.invalid(
                     .root / "network" / "layers" / l,
-                    "the gradients of layer \(l + 1) overflowed \(S.dtypeName); scale the weights or inputs down")
+                    "the gradients of layer \(l + 1) overflowed \(S.dtypeName); scale the weights or inputs down"
+                )
             }
         }
         let encoding = r.options.encoding
@@ -125,7 +137,9 @@ enum Computation {
                 w.beginObject()
                 w.key("layer")
                 w.integer(e.layer)
-                for (name, step) in [("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient)] {
+                for (name, step) in [
+                    ("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient),
+                ] {
                     w.key(name)
                     w.beginObject()
                     w.key("formula")
@@ -149,8 +163,14 @@ enum Computation {
         let checks: [LayerGradcheck]
         do {
             checks = try r.network.gradcheck(
-                inputs: r.inputs, targets: targets, loss: loss, reduction: r.options.reduction,
-                epsilon: r.epsilon, atol: r.atol, rtol: r.rtol)
+                inputs: r.inputs,
+                targets: targets,
+                loss: loss,
+                reduction: r.options.reduction,
+                epsilon: r.epsilon,
+                atol: r.atol,
+                rtol: r.rtol
+            )
         } catch {
             throw Problem.invalid(.root, "\(error)")
         }
@@ -196,7 +216,8 @@ enum Computation {
         if !output.isFinite || !(cost?.isFinite ?? true) {
             throw Problem.invalid(
                 .root / "network",
-                "the forward pass overflowed \(S.dtypeName) (non-finite outputs or loss); scale the weights or inputs down")
+                "the forward pass overflowed \(S.dtypeName) (non-finite outputs or loss); scale the weights or inputs down"
+            )
         }
     }
 

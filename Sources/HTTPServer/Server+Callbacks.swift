@@ -19,7 +19,8 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         let head = RequestHead(
             method: method.map { String(cString: $0) } ?? "",
             path: url.map { String(cString: $0) } ?? "/",
-            headers: requestHeaders(connection))
+            headers: requestHeaders(connection)
+        )
         let declared = head.headers["content-length"].flatMap { Int($0) }
         let limit = server.configuration.maxBodyBytes
         if let declared, declared > limit {
@@ -30,8 +31,11 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             return queue(response, on: connection)
         }
         let exchange = Exchange(
-            connection: connection, head: head, disposition: server.handler.disposition(for: head),
-            expectedBodyBytes: declared)
+            connection: connection,
+            head: head,
+            disposition: server.handler.disposition(for: head),
+            expectedBodyBytes: declared
+        )
         conCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
         return .YES
     }
@@ -58,7 +62,9 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
     // 4. The body is complete.
     if exchange.bodyTooLarge {
         let response = server.handler.response(
-            for: .bodyTooLarge(limit: server.configuration.maxBodyBytes), head: exchange.head)
+            for: .bodyTooLarge(limit: server.configuration.maxBodyBytes),
+            head: exchange.head
+        )
         return finish(exchange, response, server)
     }
     switch exchange.disposition {
@@ -114,7 +120,11 @@ private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Re
     let unmanaged = Unmanaged.passRetained(box)
     guard
         let r = MHD_create_response_from_buffer_with_free_callback_cls(
-            box.count, box.pointer, releaseResponseBody, unmanaged.toOpaque())
+            box.count,
+            box.pointer,
+            releaseResponseBody,
+            unmanaged.toOpaque()
+        )
     else {
         unmanaged.release()
         return .NO

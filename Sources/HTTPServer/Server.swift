@@ -54,12 +54,16 @@ public final class Server: Sendable {
             withOptionalCString(configuration.tlsKeyPEM) { key in
                 withOptionalCString(configuration.tlsCertificatePEM) { cert in
                     var options = CMicroHTTPDShim_Options(
-                        bind_host: host, port: configuration.port,
+                        bind_host: host,
+                        port: configuration.port,
                         thread_pool_size: UInt32(max(1, configuration.ioThreads)),
                         connection_timeout: UInt32(max(0, configuration.connectionTimeout)),
                         connection_limit: UInt32(max(0, configuration.connectionLimit)),
                         connection_memory_limit: max(0, configuration.connectionMemoryLimit),
-                        tls_key_pem: key, tls_cert_pem: cert, use_epoll: 1)
+                        tls_key_pem: key,
+                        tls_cert_pem: cert,
+                        use_epoll: 1
+                    )
                     return CMicroHTTPDShim_start(&options, accessHandler, cls, completedHandler, cls, &error)
                 }
             }
@@ -85,7 +89,9 @@ public final class Server: Sendable {
         while inFlight.load(ordering: .acquiring) > 0 {
             if DispatchTime.now() > deadline {
                 logger.warning(
-                    "drain timeout: requests still in flight", metadata: ["inflight": "\(inFlight.load(ordering: .relaxed))"])
+                    "drain timeout: requests still in flight",
+                    metadata: ["inflight": "\(inFlight.load(ordering: .relaxed))"]
+                )
                 return false
             }
             usleep(2000)

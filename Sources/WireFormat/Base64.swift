@@ -17,7 +17,10 @@ public enum Base64 {
         if n == 0 { return 0 }
         var pad = 0
         var it = text.reversed().makeIterator()
-        if it.next() == UInt8(ascii: "=") { pad += 1; if it.next() == UInt8(ascii: "=") { pad += 1 } }
+        if it.next() == UInt8(ascii: "=") {
+            pad += 1
+            if it.next() == UInt8(ascii: "=") { pad += 1 }
+        }
         return n / 4 * 3 - pad
     }
 
@@ -28,8 +31,10 @@ public enum Base64 {
         var i = 0
         let t = decodeTable
         while i < text.count {
-            let c0 = t[Int(text[i])], c1 = t[Int(text[i + 1])]
-            let p2 = text[i + 2], p3 = text[i + 3]
+            let c0 = t[Int(text[i])]
+            let c1 = t[Int(text[i + 1])]
+            let p2 = text[i + 2]
+            let p3 = text[i + 3]
             guard c0 != 0xFF, c1 != 0xFF else { return false }
             let last = i + 4 == text.count
             let c2 = p2 == UInt8(ascii: "=") && last ? 0 : t[Int(p2)]
@@ -37,9 +42,18 @@ public enum Base64 {
             guard c2 != 0xFF, c3 != 0xFF else { return false }
             if p2 == UInt8(ascii: "=") && p3 != UInt8(ascii: "=") { return false }
             let v = UInt32(c0) << 18 | UInt32(c1) << 12 | UInt32(c2) << 6 | UInt32(c3)
-            if o < length { out[o] = UInt8(truncatingIfNeeded: v >> 16); o += 1 }
-            if o < length { out[o] = UInt8(truncatingIfNeeded: v >> 8); o += 1 }
-            if o < length { out[o] = UInt8(truncatingIfNeeded: v); o += 1 }
+            if o < length {
+                out[o] = UInt8(truncatingIfNeeded: v >> 16)
+                o += 1
+            }
+            if o < length {
+                out[o] = UInt8(truncatingIfNeeded: v >> 8)
+                o += 1
+            }
+            if o < length {
+                out[o] = UInt8(truncatingIfNeeded: v)
+                o += 1
+            }
             i += 4
         }
         return true

@@ -12,25 +12,36 @@ public struct TensorLimits: Sendable, Equatable {
 public enum TensorDecoder {
     /// A matrix: `[[...], ...]`, `{"shape": [r, c], "data": [...]}` or `{"shape", "dtype", "base64"}`.
     public static func matrix<S: BLASScalar>(
-        _ value: JSONValue, at pointer: JSONPointer, limits: TensorLimits, as: S.Type = S.self
+        _ value: JSONValue,
+        at pointer: JSONPointer,
+        limits: TensorLimits,
+        as: S.Type = S.self
     ) throws(WireError) -> Matrix<S> {
         switch value {
         case .array(let rows):
             return try nestedMatrix(rows, at: pointer, limits: limits)
         case .numbers:
             throw .invalid(
-                pointer: pointer, detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]")
+                pointer: pointer,
+                detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]"
+            )
         case .object:
             let (shape, data) = try shaped(value, at: pointer, rank: 2, limits: limits, as: S.self)
             return Matrix(rows: shape[0], columns: shape[1], storage: data)
         default:
-            throw .invalid(pointer: pointer, detail: "expected a matrix (array of rows or tensor object), got \(value.typeName)")
+            throw .invalid(
+                pointer: pointer,
+                detail: "expected a matrix (array of rows or tensor object), got \(value.typeName)"
+            )
         }
     }
 
     /// A vector: `[...]`, `{"shape": [n], "data": [...]}` or `{"shape": [n], "dtype", "base64"}`.
     public static func vector<S: BLASScalar>(
-        _ value: JSONValue, at pointer: JSONPointer, limits: TensorLimits, as: S.Type = S.self
+        _ value: JSONValue,
+        at pointer: JSONPointer,
+        limits: TensorLimits,
+        as: S.Type = S.self
     ) throws(WireError) -> [S] {
         switch value {
         case .numbers(let values):
@@ -42,11 +53,18 @@ public enum TensorDecoder {
         case .object:
             return try shaped(value, at: pointer, rank: 1, limits: limits, as: S.self).data
         default:
-            throw .invalid(pointer: pointer, detail: "expected a vector (array of numbers or tensor object), got \(value.typeName)")
+            throw .invalid(
+                pointer: pointer,
+                detail: "expected a vector (array of numbers or tensor object), got \(value.typeName)"
+            )
         }
     }
 
-    private static func nestedMatrix<S: BLASScalar>(_ rows: [JSONValue], at pointer: JSONPointer, limits: TensorLimits)
+    private static func nestedMatrix<S: BLASScalar>(
+        _ rows: [JSONValue],
+        at pointer: JSONPointer,
+        limits: TensorLimits
+    )
         throws(WireError) -> Matrix<S>
     {
         guard case .numbers(let first)? = rows.first else {
@@ -62,7 +80,9 @@ public enum TensorDecoder {
             guard case .numbers(let values) = row else { throw rowError(row, at: pointer / i) }
             guard values.count == columns else {
                 throw .invalid(
-                    pointer: pointer / i, detail: "row \(i) has \(values.count) columns, row 0 has \(columns): rows must be equal length")
+                    pointer: pointer / i,
+                    detail: "row \(i) has \(values.count) columns, row 0 has \(columns): rows must be equal length"
+                )
             }
             for (j, v) in values.enumerated() {
                 let s = S(v)
@@ -111,9 +131,15 @@ public enum TensorDecoder {
 
     /// Reads `{"shape": [...], "data": [...]}` or `{"shape": [...], "dtype": ..., "base64": ...}`.
     private static func shaped<S: BLASScalar>(
-        _ value: JSONValue, at pointer: JSONPointer, rank: Int, limits: TensorLimits, as: S.Type
+        _ value: JSONValue,
+        at pointer: JSONPointer,
+        rank: Int,
+        limits: TensorLimits,
+        as: S.Type
     ) throws(WireError) -> (shape: [Int], data: [S]) {
-        guard case .object(let members) = value else { throw .invalid(pointer: pointer, detail: "expected a tensor object") }
+        guard case .object(let members) = value else {
+            throw .invalid(pointer: pointer, detail: "expected a tensor object")
+        }
         for member in members where !["shape", "data", "dtype", "base64", "binaryDataSize"].contains(member.key) {
             throw .invalid(pointer: pointer / member.key, detail: "unknown tensor field \"\(member.key)\"")
         }
@@ -121,7 +147,10 @@ public enum TensorDecoder {
             throw .invalid(pointer: pointer / "shape", detail: "a tensor object needs \"shape\"")
         }
         guard case .numbers(let dims) = shapeValue, dims.count == rank else {
-            throw .invalid(pointer: pointer / "shape", detail: "expected a shape of \(rank) integer\(rank == 1 ? "" : "s")")
+            throw .invalid(
+                pointer: pointer / "shape",
+                detail: "expected a shape of \(rank) integer\(rank == 1 ? "" : "s")"
+            )
         }
         var shape: [Int] = []
         var total = 1
@@ -135,11 +164,16 @@ public enum TensorDecoder {
             total = t
             overflow = overflow || o
         }
-        if overflow || total > limits.maxElements { throw tooMany(overflow ? Int.max : total, limits, at: pointer / "shape") }
+        if overflow || total > limits.maxElements {
+            throw tooMany(overflow ? Int.max : total, limits, at: pointer / "shape")
+        }
 
         if let data = value["data"] {
             if value["base64"] != nil || value["dtype"] != nil {
-                throw .invalid(pointer: pointer, detail: "a tensor has either \"data\" or \"dtype\" with \"base64\", not both")
+                throw .invalid(
+                    pointer: pointer,
+                    detail: "a tensor has either \"data\" or \"dtype\" with \"base64\", not both"
+                )
             }
             let values: [Double]
             switch data {
@@ -149,19 +183,28 @@ public enum TensorDecoder {
             }
             guard values.count == total else {
                 throw .invalid(
-                    pointer: pointer / "data", detail: "shape \(shape) needs \(total) values, data has \(values.count)")
+                    pointer: pointer / "data",
+                    detail: "shape \(shape) needs \(total) values, data has \(values.count)"
+                )
             }
             return (shape, try convert(values, at: pointer / "data"))
         }
         if let encoded = value["base64"] {
             guard case .string(let dtypeName)? = value["dtype"] else {
-                throw .invalid(pointer: pointer / "dtype", detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\"")
+                throw .invalid(
+                    pointer: pointer / "dtype",
+                    detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\""
+                )
             }
             let width: Int
             switch dtypeName {
             case "float32": width = 4
             case "float64": width = 8
-            default: throw .invalid(pointer: pointer / "dtype", detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\"")
+            default:
+                throw .invalid(
+                    pointer: pointer / "dtype",
+                    detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\""
+                )
             }
             guard case .string(var text) = encoded else {
                 throw .invalid(pointer: pointer / "base64", detail: "expected a base64 string")
@@ -175,26 +218,33 @@ public enum TensorDecoder {
                 if let length, length != total * width {
                     throw .invalid(
                         pointer: pointer / "base64",
-                        detail: "shape \(shape) of \(dtypeName) needs \(total * width) bytes, base64 decodes to \(length)")
+                        detail:
+                            "shape \(shape) of \(dtypeName) needs \(total * width) bytes, base64 decodes to \(length)"
+                    )
                 }
                 throw .invalid(pointer: pointer / "base64", detail: "not valid base64")
             }
             if let bad = data.firstIndex(where: { !$0.isFinite }) {
                 throw .invalid(
-                    pointer: pointer / "base64", detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))")
+                    pointer: pointer / "base64",
+                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))"
+                )
             }
             return (shape, data)
         }
         if value["binaryDataSize"] != nil {
             throw .invalid(
                 pointer: pointer / "binaryDataSize",
-                detail: "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)")
+                detail:
+                    "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)"
+            )
         }
         throw .invalid(pointer: pointer, detail: "a tensor object needs \"data\", or \"dtype\" and \"base64\"")
     }
 
     /// Decodes base64 little-endian floats of `width` bytes into `S`; nil on a bad character.
-    private static func decodeBase64<S: BLASScalar>(_ text: UnsafeBufferPointer<UInt8>, count: Int, width: Int) -> [S]? {
+    private static func decodeBase64<S: BLASScalar>(_ text: UnsafeBufferPointer<UInt8>, count: Int, width: Int) -> [S]?
+    {
         if width == MemoryLayout<S>.size {
             var ok = true
             let out = [S](unsafeUninitializedCapacity: count) { buffer, initialized in

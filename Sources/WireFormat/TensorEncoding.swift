@@ -24,7 +24,9 @@ extension JSONWriter {
     }
 
     mutating func tensor<S: BLASScalar & LosslessStringConvertible>(
-        _ p: UnsafeBufferPointer<S>, shape: [Int], _ encoding: TensorEncoding
+        _ p: UnsafeBufferPointer<S>,
+        shape: [Int],
+        _ encoding: TensorEncoding
     ) {
         switch encoding {
         case .nested:

@@ -16,7 +16,9 @@ struct BackpropServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backprop-server",
         abstract: "Serve gradients of feedforward networks over HTTP (POST /v1/gradients).",
-        discussion: "Every option can also be set by the environment variable shown beside it; a flag wins over its variable.")
+        discussion:
+            "Every option can also be set by the environment variable shown beside it; a flag wins over its variable."
+    )
 
     @Option(help: "Address to bind, numeric IPv4 or IPv6 (env BACKPROP_HOST).")
     var host: String = Env.string("BACKPROP_HOST", "127.0.0.1")
@@ -129,7 +131,8 @@ struct BackpropServerCommand: ParsableCommand {
             metadata: [
                 "http.host": "\(host)", "http.port": "\(server.port)", "workers": "\(workers)",
                 "blas.core": "\(BLASThreads.coreName)",
-            ])
+            ]
+        )
 
         let done = DispatchSemaphore(value: 0)
         let signals = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
@@ -142,7 +145,7 @@ struct BackpropServerCommand: ParsableCommand {
         done.wait()
         logger.notice("draining", metadata: ["drain_timeout_s": "\(drainTimeout)"])
         let clean = server.stop()
-        signals.forEach { $0.cancel() }
+        for source in signals { source.cancel() }
         logger.notice(clean ? "stopped" : "stopped with requests still in flight")
         if !clean { throw ExitCode(1) }
     }
@@ -157,6 +160,8 @@ enum Env {
     }
     static func string(_ name: String, _ fallback: String) -> String { optional(name) ?? fallback }
     static func int(_ name: String, _ fallback: Int) -> Int { optional(name).flatMap { Int($0) } ?? fallback }
-    static func double(_ name: String, _ fallback: Double) -> Double { optional(name).flatMap { Double($0) } ?? fallback }
+    static func double(_ name: String, _ fallback: Double) -> Double {
+        optional(name).flatMap { Double($0) } ?? fallback
+    }
     static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }

@@ -1,0 +1,49 @@
+# backprop-server: `make run` builds and serves on port 8080; `make test` runs every check CI runs.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8080
+SWIFT ?= swift
+PYTHON ?= python3
+VENV := .build-venv
+
+.PHONY: all deps build release run test test-deps test-unit lint spec-check e2e clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product backprop-server
+
+run: release
+	.build/release/backprop-server --host $(HOST) --port $(PORT)
+
+# Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
+# and the end-to-end script against the release binary.
+test: test-deps lint test-unit spec-check e2e
+	@echo "make test: all checks passed"
+
+test-deps:
+	@scripts/install-deps.sh --test
+	@scripts/python-tools.sh $(VENV)
+
+test-unit:
+	$(SWIFT) build -Xswiftc -warnings-as-errors
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+spec-check: test-deps
+	$(VENV)/bin/python scripts/check_spec.py openapi.yaml
+
+e2e: release test-deps
+	scripts/e2e.sh .build/release/backprop-server $(VENV)/bin/python
+
+clean:
+	rm -rf .build .build-* $(VENV)

@@ -1,0 +1,92 @@
+import Testing
+import WireFormat
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let v = try JSONParser.parse(
+            #" {"a": [1, 2.5, -3e2], "b": {"c": null, "d": true, "e": false}, "s": "x\"\u00e9\ud83d\ude00\n", "m": [[1], "two"]} "#
+        )
+        #expect(v["a"] == .numbers([1, 2.5, -300]))
+        #expect(v["b"]?["c"] == .null)
+        #expect(v["b"]?["d"] == .bool(true))
+        #expect(v["s"] == .string("x\"é😀\n"))
+        #expect(v["m"] == .array([.numbers([1]), .string("two")]))
+    }
+
+    @Test("an array that starts with numbers and goes on with others keeps every element")
+    func mixedArray() throws {
+        #expect(
+            try JSONParser.parse("[1, 2, \"x\", [3]]") == .array([.number(1), .number(2), .string("x"), .numbers([3])])
+        )
+        #expect(try JSONParser.parse("[17,[]]") == .array([.number(17), .array([])]))
+    }
+
+    @Test(arguments: [
+        ("", 0), ("{", 1), ("[1,]", 3), ("[1 2]", 3), ("{\"a\" 1}", 5), ("{\"a\":1,}", 7), ("tru", 0), ("\"abc", 4),
+        ("[1]x", 3), ("{\"a\":1,\"a\":2}", 12), ("[1e400]", 1), ("\"\\x\"", 3), ("[\"\u{01}\"]", 2),
+    ])
+    func malformedInputReportsTheOffset(text: String, offset: Int) {
+        #expect {
+            _ = try JSONParser.parse(text)
+        } throws: { error in
+            guard case WireError.malformed(let at, _) = error else { return false }
+            return at == offset
+        }
+    }
+
+    @Test func nestingIsBounded() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: WireError.self) { try JSONParser.parse(deep) }
+        let ok = String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
+        #expect(throws: Never.self) { try JSONParser.parse(ok) }
+    }
+
+    @Test func invalidUTF8InAStringIsRefused() {
+        #expect(throws: WireError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+    }
+}
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test func writesNestedStructuresWithCommas() {
+        var w = JSONWriter()
+        w.beginObject()
+        w.key("a")
+        w.integer(1)
+        w.key("b")
+        w.beginArray()
+        w.number(0.1)
+        w.number(-2.5e-8)
+        w.beginObject()
+        w.endObject()
+        w.endArray()
+        w.key("s\"")
+        w.string("line\nbreak\u{01}")
+        w.key("n")
+        w.number(Double.nan)
+        w.endObject()
+        #expect(
+            String(decoding: w.bytes, as: UTF8.self)
+                == #"{"a":1,"b":[0.1,-2.5e-08,{}],"s\"":"line\nbreak\u0001","n":null}"#
+        )
+    }
+
+    @Test("written doubles parse back bit-identical")
+    func doublesRoundTrip() throws {
+        let values: [Double] = [0.1, 1 / 3, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.123456789, 1e-7, 2.5e21]
+        var w = JSONWriter()
+        values.withUnsafeBufferPointer { w.numbers($0) }
+        guard case .numbers(let back) = try JSONParser.parse(w.bytes) else {
+            Issue.record("not a number array")
+            return
+        }
+        #expect(back.map(\.bitPattern) == values.map(\.bitPattern))
+    }
+
+    @Test func floatsUseTheirOwnShortestForm() {
+        var w = JSONWriter()
+        w.number(Float(0.1))
+        #expect(String(decoding: w.bytes, as: UTF8.self) == "0.1")
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import TestSupport
+import Testing
+import WireFormat
+
+@Suite("NumberReader is exact")
+struct NumberReaderTests {
+    func read(_ s: String) -> Double? {
+        Array(s.utf8).withUnsafeBytes { b in
+            guard let (v, end) = NumberReader.read(b, from: 0), end == b.count else { return nil }
+            return v
+        }
+    }
+
+    @Test(arguments: [
+        "0", "-0", "1", "-1", "0.1", "0.2", "0.30000000000000004", "1e10", "1E-10", "1.5e+300",
+        "2.2250738585072014e-308",
+        "2.2250738585072011e-308", "4.9e-324", "5e-324", "1.7976931348623157e308", "9007199254740993",
+        "9007199254740992",
+        "123456789012345678901234567890", "0.000001234567890123456789", "1e-400", "3.141592653589793238462643383279",
+        "1e22", "1e23", "8.98846567431158e307", "2.4703282292062327e-324", "2.4703282292062328e-324",
+        "7.3177701707893310e+15",
+        "0.1e1", "100000000000000000000000", "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124",
+        "1.00000000000000011102230246251565404236316680908203126",
+    ])
+    func edgeCasesMatchStrtod(text: String) throws {
+        let expected = strtod(text, nil)
+        let got = try #require(read(text))
+        #expect(got.bitPattern == expected.bitPattern, "\(text): got \(got), strtod \(expected)")
+    }
+
+    @Test(arguments: ["", "-", "01", "1.", ".5", "1e", "1e+", "+1", "0x10", "--1", "1.e5", "NaN", "Infinity"])
+    func invalidNumbersAreRejected(text: String) {
+        #expect(read(text) == nil, "\(text) must not read as a whole number")
+    }
+
+    @Test("an overflowing literal reads as infinity (the parser refuses it)")
+    func overflowIsInfinite() {
+        #expect(read("1e400") == .infinity)
+        #expect(read("-1E+382") == -.infinity)
+    }
+
+    @Test("100 000 random doubles round-trip bit for bit through description and back")
+    func randomRoundTrips() throws {
+        var g = SeededGenerator(seed: 2026)
+        for k in 0..<100_000 {
+            let bits = g.next()
+            var v = Double(bitPattern: bits)
+            if !v.isFinite { v = Double(bits % 1_000_000) / 7 }
+            let texts = [v.description, String(format: "%.17g", v), String(format: "%.6e", v)]
+            for text in texts {
+                let got = read(text)
+                let expected = strtod(text, nil)
+                if got?.bitPattern != expected.bitPattern {
+                    Issue.record("case \(k): \(text) read as \(String(describing: got)), strtod \(expected)")
+                    return
+                }
+            }
+            #expect(read(v.description)?.bitPattern == v.bitPattern)
+        }
+    }
+}
