@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit lint spec-check e2e clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check e2e clean
 
 all: build
 
@@ -35,6 +35,9 @@ test-unit:
 	$(SWIFT) build -Xswiftc -warnings-as-errors
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -74,7 +74,9 @@ struct JSONWriterTests {
 
     @Test("written doubles parse back bit-identical")
     func doublesRoundTrip() throws {
-        let values: [Double] = [0.1, 1 / 3, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.123456789, 1e-7, 2.5e21]
+        let values: [Double] = [
+            0.1, 1 / 3, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 123456789.123456789, 1e-7, 2.5e21,
+        ]
         var w = JSONWriter()
         values.withUnsafeBufferPointer { w.numbers($0) }
         guard case .numbers(let back) = try JSONParser.parse(w.bytes) else {
