@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check e2e clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check e2e schemathesis clean
 
 all: build
 
@@ -24,7 +24,7 @@ run: release
 
 # Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
 # and the end-to-end script against the release binary.
-test: test-deps lint test-unit spec-check e2e
+test: test-deps lint test-unit spec-check e2e schemathesis
 	@echo "make test: all checks passed"
 
 test-deps:
@@ -47,6 +47,10 @@ spec-check: test-deps
 
 e2e: release test-deps
 	scripts/e2e.sh .build/release/backprop-server $(VENV)/bin/python
+
+# schemathesis against the live release server: fixed seed, at most 25 examples per operation and 120 s.
+schemathesis: release test-deps
+	scripts/schemathesis.sh .build/release/backprop-server $(VENV) 25 120
 
 clean:
 	rm -rf .build .build-* $(VENV)

@@ -45,5 +45,11 @@ enum Fields {
     static let network: Set = ["layers"]
     static let layer: Set = ["weights", "biases", "activation", "alpha"]
     static let batch: Set = ["inputs", "targets", "labels"]
-    static let options: Set = ["reduction", "dtype", "encoding", "include", "explain"]
+    static func options(_ operation: Operation) -> Set<String> {
+        switch operation {
+        case .gradients: ["reduction", "dtype", "encoding", "include", "explain"]
+        case .forward: ["reduction", "dtype", "encoding", "include"]
+        case .gradcheck: ["reduction", "dtype"]
+        }
+    }
 }

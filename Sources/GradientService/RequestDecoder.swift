@@ -22,8 +22,11 @@ struct RequestDecoder {
         guard case .object(let fields) = value else {
             throw .invalid(at, "options must be an object, got \(value.typeName)")
         }
-        for f in fields where !Fields.options.contains(f.key) {
-            throw .invalid(at / f.key, "unknown option \"\(f.key)\"")
+        let allowed = Fields.options(operation)
+        for f in fields where !allowed.contains(f.key) {
+            throw .invalid(
+                at / f.key,
+                "unknown option \"\(f.key)\" for /v1/\(operation.rawValue); allowed: \(allowed.sorted().joined(separator: ", "))")
         }
         if let v = value["reduction"] {
             guard case .string(let s) = v, let r = Reduction(rawValue: s) else {
