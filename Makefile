@@ -12,6 +12,8 @@ all: build
 
 deps:
 	@scripts/install-deps.sh
+	@# The spec is embedded through a symlink; give the link the file's mtime so SwiftPM re-embeds it.
+	@touch -h -r openapi.yaml Sources/GradientService/Resources/openapi.yaml
 
 build: deps
 	$(SWIFT) build
@@ -31,7 +33,7 @@ test-deps:
 	@scripts/install-deps.sh --test
 	@scripts/python-tools.sh $(VENV)
 
-test-unit:
+test-unit: deps
 	$(SWIFT) build -Xswiftc -warnings-as-errors
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel

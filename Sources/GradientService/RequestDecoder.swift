@@ -26,7 +26,8 @@ struct RequestDecoder {
         for f in fields where !allowed.contains(f.key) {
             throw .invalid(
                 at / f.key,
-                "unknown option \"\(f.key)\" for /v1/\(operation.rawValue); allowed: \(allowed.sorted().joined(separator: ", "))")
+                "unknown option \"\(f.key)\" for /v1/\(operation.rawValue); allowed: \(allowed.sorted().joined(separator: ", "))"
+            )
         }
         if let v = value["reduction"] {
             guard case .string(let s) = v, let r = Reduction(rawValue: s) else {
