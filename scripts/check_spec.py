@@ -9,7 +9,7 @@ path = sys.argv[1] if len(sys.argv) > 1 else "openapi.yaml"
 with open(path) as f:
     spec = yaml.safe_load(f)
 validate(spec)
-routes = {"/v1/gradients", "/v1/forward", "/v1/gradcheck", "/livez", "/healthz", "/readyz", "/openapi.yaml"}
+routes = {"/v1/gradients", "/v1/forward", "/v1/gradcheck", "/livez", "/healthz", "/readyz", "/openapi.yaml", "/metrics"}
 missing = routes - set(spec["paths"])
 if missing:
     sys.exit(f"{path}: routes missing from the spec: {sorted(missing)}")

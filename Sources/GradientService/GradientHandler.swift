@@ -18,11 +18,13 @@ public final class GradientHandler: HTTPHandler {
 
     public let configuration: Configuration
     let logger: Logger
+    public let metrics: ServiceMetrics
     private let status = StatusLink()
 
-    public init(configuration: Configuration, logger: Logger) {
+    public init(configuration: Configuration, logger: Logger, metrics: ServiceMetrics = ServiceMetrics()) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Lets `/readyz` ask the server whether it is draining or saturated.
@@ -30,7 +32,7 @@ public final class GradientHandler: HTTPHandler {
 
     enum Route {
         case compute(Operation)
-        case livez, readyz, openapi
+        case livez, readyz, openapi, metrics
     }
 
     static func route(_ path: String) -> Route? {
@@ -41,6 +43,7 @@ public final class GradientHandler: HTTPHandler {
         case "/livez", "/healthz": .livez
         case "/readyz": .readyz
         case "/openapi.yaml": .openapi
+        case "/metrics": .metrics
         default: nil
         }
     }
@@ -55,7 +58,7 @@ public final class GradientHandler: HTTPHandler {
             let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
             guard mediaType == "application/json" else { return .respond(render(.unsupportedMediaType(contentType))) }
             return .worker
-        case .livez, .readyz, .openapi:
+        case .livez, .readyz, .openapi, .metrics:
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .respond(render(.methodNotAllowed(head.method, allow: "GET, HEAD")))
             }
@@ -85,6 +88,12 @@ public final class GradientHandler: HTTPHandler {
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ready\n".utf8))
         case .openapi?:
             return Response(status: 200, contentType: "application/yaml", body: OpenAPIDocument.bytes)
+        case .metrics?:
+            return Response(
+                status: 200,
+                contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: metrics.render(server: status.server)
+            )
         case nil:
             return render(.notFound(request.head.path))
         }
@@ -106,12 +115,22 @@ public final class GradientHandler: HTTPHandler {
         }
     }
 
+    /// One structured log line and the request metrics per response. Bodies are never logged.
     public func didRespond(to head: RequestHead, with response: Response, bodyBytes: Int, seconds: Double) {
+        metrics.recordRequest(
+            method: head.method,
+            path: head.path,
+            status: response.status,
+            requestBytes: bodyBytes,
+            responseBytes: response.body.count,
+            seconds: seconds
+        )
         logger.info(
             "request",
             metadata: [
-                "http.method": "\(head.method)", "http.path": "\(head.path)", "http.status": "\(response.status)",
-                "http.request_bytes": "\(bodyBytes)", "http.response_bytes": "\(response.body.count)",
+                "request.id": "\(head.requestID)", "http.method": "\(head.method)", "http.path": "\(head.path)",
+                "http.status": "\(response.status)", "http.request_bytes": "\(bodyBytes)",
+                "http.response_bytes": "\(response.body.count)",
                 "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
             ]
         )
@@ -123,10 +142,12 @@ public final class GradientHandler: HTTPHandler {
         do { root = try JSONParser.parse(body) } catch { throw Problem(error) }
         let decoder = RequestDecoder(operation: operation, limits: configuration.limits)
         let options = try decoder.options(root)
-        if options.dtype == "float32" {
-            return try Computation.run(operation, decoder.decode(root, options: options, as: Float.self))
-        }
-        return try Computation.run(operation, decoder.decode(root, options: options, as: Double.self))
+        let body =
+            options.dtype == "float32"
+            ? try Computation.run(operation, decoder.decode(root, options: options, as: Float.self))
+            : try Computation.run(operation, decoder.decode(root, options: options, as: Double.self))
+        metrics.recordComputation(operation: operation, dtype: options.dtype)
+        return body
     }
 
     private func authorize(_ head: RequestHead) -> Problem? {

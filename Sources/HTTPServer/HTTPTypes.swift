@@ -5,11 +5,28 @@ public struct RequestHead: Sendable {
     public var path: String
     /// Header fields, names lower-cased. A repeated header keeps its last value.
     public var headers: [String: String]
+    /// The client's `X-Request-ID` when it is short printable ASCII, else one made here;
+    /// echoed on the response and meant for log lines.
+    public var requestID: String
 
     public init(method: String, path: String, headers: [String: String] = [:]) {
         self.method = method
         self.path = path
         self.headers = headers
+        if let given = headers["x-request-id"], (1...128).contains(given.utf8.count),
+            given.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            requestID = given
+        } else {
+            requestID = RequestHead.makeID()
+        }
+    }
+
+    /// 16 random hex digits.
+    static func makeID() -> String {
+        let v = UInt64.random(in: .min ... .max)
+        let hex = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     public subscript(header name: String) -> String? { headers[name.lowercased()] }

@@ -28,7 +28,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             // (A reply queued on the first call makes microhttpd close the connection, which is right here.)
             let response = server.handler.response(for: .bodyTooLarge(limit: limit), head: head)
             server.handler.didRespond(to: head, with: response, bodyBytes: 0, seconds: 0)
-            return queue(response, on: connection)
+            return queue(response, on: connection, requestID: head.requestID)
         }
         let exchange = Exchange(
             connection: connection,
@@ -110,12 +110,12 @@ private func finish(_ exchange: Exchange, _ response: Response, _ server: Server
     exchange.responded = true
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1e9
     server.handler.didRespond(to: exchange.head, with: response, bodyBytes: exchange.bodyCount, seconds: seconds)
-    return queue(response, on: exchange.connection)
+    return queue(response, on: exchange.connection, requestID: exchange.head.requestID)
 }
 
 /// Hands the body to microhttpd without copying it: a retained box keeps the bytes alive until
 /// microhttpd's free callback releases it.
-private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Result {
+private func queue(_ response: Response, on connection: OpaquePointer, requestID: String) -> MHD_Result {
     let box = ResponseBody(response.body)
     let unmanaged = Unmanaged.passRetained(box)
     guard
@@ -130,6 +130,7 @@ private func queue(_ response: Response, on connection: OpaquePointer) -> MHD_Re
         return .NO
     }
     for (name, value) in response.headers { MHD_add_response_header(r, name, value) }
+    MHD_add_response_header(r, "X-Request-ID", requestID)
     if response.closeConnection { MHD_add_response_header(r, "Connection", "close") }
     let result = MHD_queue_response(connection, UInt32(response.status), r)
     MHD_destroy_response(r)
