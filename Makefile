@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check e2e schemathesis clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e replicas schemathesis clean
 
 all: build
 
@@ -26,7 +26,7 @@ run: release
 
 # Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
 # and the end-to-end script against the release binary.
-test: test-deps lint test-unit spec-check e2e schemathesis
+test: test-deps lint test-unit spec-check deploy-check e2e replicas schemathesis
 	@echo "make test: all checks passed"
 
 test-deps:
@@ -49,6 +49,15 @@ spec-check: test-deps
 
 e2e: release test-deps
 	scripts/e2e.sh .build/release/backprop-server $(VENV)/bin/python
+
+# The Dockerfile (hadolint; no Docker engine here) and the Kubernetes manifests (offline schemas).
+deploy-check: test-deps
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
+
+# Two replicas behind nginx: spread, sharded sums, a replica killed mid-run.
+replicas: release test-deps
+	$(VENV)/bin/python scripts/replicas.py .build/release/backprop-server
 
 # schemathesis against the live release server: fixed seed, at most 25 examples per operation and 120 s.
 schemathesis: release test-deps

@@ -71,6 +71,12 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env BACKPROP_LOG_LEVEL).")
     var logLevel: String = Env.string("BACKPROP_LOG_LEVEL", "info")
 
+    @Flag(
+        help:
+            "Probe a running server: GET /healthz on --host/--port, exit 0 on 200, 1 otherwise (for Docker's HEALTHCHECK)."
+    )
+    var healthcheck = false
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
@@ -91,6 +97,7 @@ struct BackpropServerCommand: ParsableCommand {
     }
 
     func run() throws {
+        if healthcheck { throw HealthProbe.run(host: host, port: port) ? ExitCode.success : ExitCode.failure }
         var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

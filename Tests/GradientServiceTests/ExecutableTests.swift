@@ -99,6 +99,7 @@ struct ExecutableTests {
             usleep(20_000)
         }
         try #require(ready)
+        #expect(try Self.run(["--healthcheck"], environment: ["BACKPROP_PORT": String(port)]).status == 0)
         // A request heavy enough to still be running when the signal lands: gradcheck of ~2k parameters.
         let n = 40
         func matrix(_ rows: Int, _ value: (Int, Int) -> Double) -> String {
@@ -131,5 +132,7 @@ struct ExecutableTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         #expect(throws: (any Error).self) { _ = try HTTPClient(port: port).request("GET", "/livez") }
+        // Docker's HEALTHCHECK probe fails now that nothing listens.
+        #expect(try Self.run(["--healthcheck", "--port", String(port)]).status == 1)
     }
 }
