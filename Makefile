@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e replicas schemathesis clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e tls replicas load-smoke fuzz-smoke schemathesis clean
 
 all: build
 
@@ -26,7 +26,7 @@ run: release
 
 # Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
 # and the end-to-end script against the release binary.
-test: test-deps lint test-unit spec-check deploy-check e2e replicas schemathesis
+test: test-deps lint test-unit spec-check deploy-check e2e tls replicas load-smoke fuzz-smoke schemathesis
 	@echo "make test: all checks passed"
 
 test-deps:
@@ -49,6 +49,19 @@ spec-check: test-deps
 
 e2e: release test-deps
 	scripts/e2e.sh .build/release/backprop-server $(VENV)/bin/python
+
+# HTTPS through microhttpd's GnuTLS with a certificate made on the spot.
+tls: release test-deps
+	scripts/tls-check.sh .build/release/backprop-server
+
+# Overload (1 worker, 64 connections) and a mixed soak, 10 s each (scripts/soak.sh N for longer).
+load-smoke: release test-deps
+	BIN=.build/release/backprop-server scripts/overload.sh 10
+	BIN=.build/release/backprop-server scripts/soak.sh 10
+
+# libFuzzer + ASan over the request decoder, 30 s from the committed corpus (scripts/fuzz.sh N for longer).
+fuzz-smoke:
+	scripts/fuzz.sh 30
 
 # The Dockerfile (hadolint; no Docker engine here) and the Kubernetes manifests (offline schemas).
 deploy-check: test-deps

@@ -60,6 +60,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // libFuzzer target over the request decoder (scripts/fuzz.sh); a stub in normal builds.
+        .executableTarget(
+            name: "FuzzRequestDecoder",
+            dependencies: ["GradientService", .product(name: "Logging", package: "swift-log")]
+        ),
 
         .target(
             name: "TestSupport",

@@ -24,7 +24,8 @@ extension Network where Scalar == Double {
         reduction: Reduction,
         epsilon: Double = 1e-6,
         atol: Double = 1e-5,
-        rtol: Double = 1e-3
+        rtol: Double = 1e-3,
+        shouldStop: () -> Bool = { false }
     ) throws(NetworkError) -> [LayerGradcheck] {
         let (_, analytic) = try gradients(inputs: inputs, targets: targets, loss: loss, reduction: reduction)
         var probe = self
@@ -49,10 +50,12 @@ extension Network where Scalar == Double {
             if pairs.isEmpty { maxRel = 0 }
             return .init(maxAbsError: maxAbs, maxRelError: maxRel, passed: passed)
         }
-        return layers.indices.map { l in
+        var results: [LayerGradcheck] = []
+        for l in layers.indices {
             let w = layers[l].weights
             var weightPairs: [(analytic: Double, numeric: Double)] = []
             for i in 0..<w.count {
+                if i % 64 == 0, shouldStop() { throw .cancelled }
                 let n = numeric({ net, v in net.layers[l].weights.storage[i] = v }, w.storage[i])
                 weightPairs.append((analytic.weightGradient[l].storage[i], n))
             }
@@ -61,7 +64,8 @@ extension Network where Scalar == Double {
                 let n = numeric({ net, v in net.layers[l].biases[j] = v }, layers[l].biases[j])
                 biasPairs.append((analytic.biasGradient[l][j], n))
             }
-            return LayerGradcheck(layer: l + 1, weights: compare(weightPairs), biases: compare(biasPairs))
+            results.append(LayerGradcheck(layer: l + 1, weights: compare(weightPairs), biases: compare(biasPairs)))
         }
+        return results
     }
 }

@@ -10,4 +10,6 @@ public enum NetworkError: Error, Equatable, Sendable {
     case softmaxNotOnOutputLayer(layer: Int)
     case lossDoesNotAcceptOutput(loss: Loss, output: Activation)
     case emptyBatch
+    /// The caller's `shouldStop` said to give up.
+    case cancelled
 }

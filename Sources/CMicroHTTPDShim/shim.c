@@ -45,6 +45,8 @@ struct MHD_Daemon *CMicroHTTPDShim_start(const CMicroHTTPDShim_Options *o,
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->connection_timeout, NULL};
     if (o->connection_limit > 0)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->connection_limit, NULL};
+    if (o->per_ip_connection_limit > 0)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)o->per_ip_connection_limit, NULL};
     if (o->connection_memory_limit > 0)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)o->connection_memory_limit, NULL};
     if (o->tls_key_pem != NULL && o->tls_cert_pem != NULL) {

@@ -70,7 +70,7 @@ public final class GradientHandler: HTTPHandler {
         switch Self.route(request.head.path) {
         case .compute(let operation)?:
             do {
-                let body = try compute(operation, request.body)
+                let body = try compute(operation, request.body, shouldStop: { request.isExpired })
                 return Response(status: 200, contentType: "application/json", body: body)
             } catch {
                 return render(error)
@@ -137,17 +137,31 @@ public final class GradientHandler: HTTPHandler {
     }
 
     /// Parses, validates and computes one request; any failure is a `Problem`.
-    public func compute(_ operation: Operation, _ body: UnsafeRawBufferPointer) throws(Problem) -> [UInt8] {
+    /// Parses, validates and computes one request; any failure is a `Problem`. `shouldStop` is
+    /// polled between steps (and inside gradcheck); when it says so the answer is 503.
+    public func compute(
+        _ operation: Operation,
+        _ body: UnsafeRawBufferPointer,
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws(Problem) -> [UInt8] {
         let root: JSONValue
         do { root = try JSONParser.parse(body) } catch { throw Problem(error) }
         let decoder = RequestDecoder(operation: operation, limits: configuration.limits)
         let options = try decoder.options(root)
-        let body =
+        let result =
             options.dtype == "float32"
-            ? try Computation.run(operation, decoder.decode(root, options: options, as: Float.self))
-            : try Computation.run(operation, decoder.decode(root, options: options, as: Double.self))
+            ? try Computation.run(
+                operation,
+                decoder.decode(root, options: options, as: Float.self),
+                shouldStop: shouldStop
+            )
+            : try Computation.run(
+                operation,
+                decoder.decode(root, options: options, as: Double.self),
+                shouldStop: shouldStop
+            )
         metrics.recordComputation(operation: operation, dtype: options.dtype)
-        return body
+        return result
     }
 
     private func authorize(_ head: RequestHead) -> Problem? {

@@ -116,6 +116,17 @@ extension Problem {
             headers: [("Retry-After", String(retryAfter))]
         )
     }
+    /// The compute deadline passed; 503 (the contract allows no other 5xx). Retrying the same
+    /// request will time out again unless the server is less loaded.
+    static func timedOut() -> Problem {
+        Problem(
+            status: 503,
+            kind: "timeout",
+            title: "Request timed out",
+            detail: "the request took longer than the server's --request-timeout; send less work per request",
+            headers: [("Retry-After", "1")]
+        )
+    }
     static func internalError() -> Problem {
         Problem(
             status: 500,

@@ -5,12 +5,14 @@ import WireFormat
 enum Computation {
     static func run<S: BLASScalar & LosslessStringConvertible>(
         _ operation: Operation,
-        _ request: GradientRequest<S>
+        _ request: GradientRequest<S>,
+        shouldStop: () -> Bool = { false }
     ) throws(Problem) -> [UInt8] {
+        if shouldStop() { throw Problem.timedOut() }
         switch operation {
         case .forward: return try forward(request)
-        case .gradients: return try gradients(request)
-        case .gradcheck: return try gradcheck(request as! GradientRequest<Double>)
+        case .gradients: return try gradients(request, shouldStop: shouldStop)
+        case .gradcheck: return try gradcheck(request as! GradientRequest<Double>, shouldStop: shouldStop)
         }
     }
 
@@ -64,11 +66,13 @@ enum Computation {
     }
 
     private static func gradients<S: BLASScalar & LosslessStringConvertible>(
-        _ r: GradientRequest<S>
+        _ r: GradientRequest<S>,
+        shouldStop: () -> Bool
     ) throws(Problem) -> [UInt8] {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let include = r.options.include
         let pass = r.network.forward(r.inputs)
+        if shouldStop() { throw Problem.timedOut() }
         let g = r.network.backward(
             pass,
             targets: targets,
@@ -158,7 +162,7 @@ enum Computation {
         return w.bytes
     }
 
-    private static func gradcheck(_ r: GradientRequest<Double>) throws(Problem) -> [UInt8] {
+    private static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> [UInt8] {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let checks: [LayerGradcheck]
         do {
@@ -169,8 +173,11 @@ enum Computation {
                 reduction: r.options.reduction,
                 epsilon: r.epsilon,
                 atol: r.atol,
-                rtol: r.rtol
+                rtol: r.rtol,
+                shouldStop: shouldStop
             )
+        } catch .cancelled {
+            throw Problem.timedOut()
         } catch {
             throw Problem.invalid(.root, "\(error)")
         }

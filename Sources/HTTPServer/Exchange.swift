@@ -68,7 +68,14 @@ final class Exchange: @unchecked Sendable {
         return true
     }
 
-    var request: Request {
-        Request(head: head, body: UnsafeRawBufferPointer(start: body, count: bodyCount))
+    /// Seconds since the head arrived.
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
+
+    func request(timeout: Double) -> Request {
+        Request(
+            head: head,
+            body: UnsafeRawBufferPointer(start: body, count: bodyCount),
+            deadline: started + timeout
+        )
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What the server knows of a request before its body: enough to route it or refuse it early.
 public struct RequestHead: Sendable {
     public var method: String
@@ -37,6 +39,11 @@ public struct Request: @unchecked Sendable {
     public var head: RequestHead
     /// Valid only while the handler runs; the server frees it after the response is queued.
     public var body: UnsafeRawBufferPointer
+    /// When the handler should give up (`requestTimeout` after the head arrived).
+    public var deadline: DispatchTime
+
+    /// Whether the deadline has passed; handlers poll it between steps of long work.
+    public var isExpired: Bool { DispatchTime.now() > deadline }
 }
 
 /// A response, its body already encoded.

@@ -43,6 +43,14 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
 
     // 2. A body chunk: copy it (unless the request is refused anyway) and consume it all.
     if uploadSize.pointee > 0 {
+        if exchange.elapsed > server.configuration.bodyTimeout {
+            // Too slow: drop the connection (mid-body, microhttpd can send no reply).
+            server.logger.notice(
+                "body too slow; closing",
+                metadata: ["request.id": "\(exchange.head.requestID)"]
+            )
+            return .NO
+        }
         if case .respond = exchange.disposition {
             // Dropped: the answer does not depend on it.
         } else if let uploadData {
@@ -71,7 +79,11 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
     case .respond(let response):
         return finish(exchange, response, server)
     case .inline:
-        return finish(exchange, server.handler.handle(exchange.request), server)
+        return finish(
+            exchange,
+            server.handler.handle(exchange.request(timeout: server.configuration.requestTimeout)),
+            server
+        )
     case .worker:
         // In flight before the drain check, so stop() never misses a request between the two.
         server.inFlight.add(1, ordering: .acquiringAndReleasing)
@@ -89,8 +101,9 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         // Suspend first, then publish the job: a resume before the suspend is undefined.
         MHD_suspend_connection(connection)
         let handler = server.handler
+        let request = exchange.request(timeout: server.configuration.requestTimeout)
         server.pool.run {
-            exchange.response = handler.handle(exchange.request)
+            exchange.response = handler.handle(request)
             MHD_resume_connection(exchange.connection)
             // From here on, neither the connection nor the exchange's C side may be touched.
             server.inFlight.subtract(1, ordering: .acquiringAndReleasing)

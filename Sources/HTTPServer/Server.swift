@@ -59,6 +59,7 @@ public final class Server: Sendable {
                         thread_pool_size: UInt32(max(1, configuration.ioThreads)),
                         connection_timeout: UInt32(max(0, configuration.connectionTimeout)),
                         connection_limit: UInt32(max(0, configuration.connectionLimit)),
+                        per_ip_connection_limit: UInt32(max(0, configuration.perIPConnectionLimit)),
                         connection_memory_limit: max(0, configuration.connectionMemoryLimit),
                         tls_key_pem: key,
                         tls_cert_pem: cert,

@@ -16,6 +16,15 @@ public struct ServerConfiguration: Sendable {
     public var connectionTimeout: Int = 30
     /// Open sockets at most.
     public var connectionLimit: Int = 1000
+    /// Open sockets from one client address at most (0: no per-address limit).
+    public var perIPConnectionLimit: Int = 0
+    /// Seconds a request may take from its first header callback to its last body byte; a
+    /// client still sending after that is disconnected. Bounds slow uploads, which the idle
+    /// timeout alone does not (it resets on every byte).
+    public var bodyTimeout: Double = 60
+    /// Seconds a handler may take, counted from the head's arrival; handlers read it as
+    /// `Request.deadline` and give up at their next checkpoint.
+    public var requestTimeout: Double = 60
     /// microhttpd's per-connection memory pool (its read buffer); 128 KiB measured best for large bodies.
     public var connectionMemoryLimit: Int = 128 << 10
     /// Seconds `stop()` waits for in-flight requests before giving up on them.

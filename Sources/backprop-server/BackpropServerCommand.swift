@@ -62,6 +62,23 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "Most open connections (env BACKPROP_CONNECTION_LIMIT).")
     var connectionLimit: Int = Env.int("BACKPROP_CONNECTION_LIMIT", 1000)
 
+    @Option(help: "Seconds a request may compute, counted from its arrival; then 503 (env BACKPROP_REQUEST_TIMEOUT).")
+    var requestTimeout: Double = Env.double("BACKPROP_REQUEST_TIMEOUT", 60)
+
+    @Option(
+        help: "Seconds a client may take to send a whole body before it is disconnected (env BACKPROP_BODY_TIMEOUT)."
+    )
+    var bodyTimeout: Double = Env.double("BACKPROP_BODY_TIMEOUT", 60)
+
+    @Option(help: "Most open connections from one client address; 0 = no limit (env BACKPROP_PER_IP_CONNECTION_LIMIT).")
+    var perIPConnectionLimit: Int = Env.int("BACKPROP_PER_IP_CONNECTION_LIMIT", 0)
+
+    @Option(help: "PEM certificate file; with --tls-key, serve HTTPS (env BACKPROP_TLS_CERT).")
+    var tlsCert: String = Env.string("BACKPROP_TLS_CERT", "")
+
+    @Option(help: "PEM private key file for --tls-cert (env BACKPROP_TLS_KEY).")
+    var tlsKey: String = Env.string("BACKPROP_TLS_KEY", "")
+
     @Option(help: "Seconds to finish in-flight requests after SIGTERM (env BACKPROP_DRAIN_TIMEOUT).")
     var drainTimeout: Double = Env.double("BACKPROP_DRAIN_TIMEOUT", 30)
 
@@ -91,6 +108,13 @@ struct BackpropServerCommand: ParsableCommand {
         }
         guard connectionTimeout >= 0 else { throw ValidationError("--connection-timeout must not be negative") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
+        guard requestTimeout > 0, bodyTimeout > 0 else {
+            throw ValidationError("--request-timeout and --body-timeout must be positive")
+        }
+        guard perIPConnectionLimit >= 0 else { throw ValidationError("--per-ip-connection-limit must not be negative") }
+        guard tlsCert.isEmpty == tlsKey.isEmpty else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -124,6 +148,17 @@ struct BackpropServerCommand: ParsableCommand {
         http.connectionTimeout = connectionTimeout
         http.connectionLimit = connectionLimit
         http.drainTimeout = drainTimeout
+        http.requestTimeout = requestTimeout
+        http.bodyTimeout = bodyTimeout
+        http.perIPConnectionLimit = perIPConnectionLimit
+        if !tlsCert.isEmpty {
+            guard let cert = readFile(tlsCert), let key = readFile(tlsKey) else {
+                logger.critical("cannot read --tls-cert or --tls-key", metadata: ["tls.cert": "\(tlsCert)"])
+                throw ExitCode(1)
+            }
+            http.tlsCertificatePEM = cert
+            http.tlsKeyPEM = key
+        }
         let server = Server(configuration: http, handler: handler, logger: logger)
         handler.attach(server)
 
@@ -137,6 +172,7 @@ struct BackpropServerCommand: ParsableCommand {
             "listening",
             metadata: [
                 "http.host": "\(host)", "http.port": "\(server.port)", "workers": "\(workers)",
+                "tls": "\(!tlsCert.isEmpty)",
                 "blas.core": "\(BLASThreads.coreName)",
             ]
         )
@@ -156,6 +192,20 @@ struct BackpropServerCommand: ParsableCommand {
         logger.notice(clean ? "stopped" : "stopped with requests still in flight")
         if !clean { throw ExitCode(1) }
     }
+}
+
+/// The whole file as text, or nil.
+func readFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Defaults from the environment, so every flag has a variable.

@@ -13,6 +13,7 @@ typedef struct CMicroHTTPDShim_Options {
     unsigned int thread_pool_size;    // MHD polling threads; <= 1 means one internal thread
     unsigned int connection_timeout;  // idle seconds before a connection is closed
     unsigned int connection_limit;
+    unsigned int per_ip_connection_limit;  // 0 = unlimited
     size_t connection_memory_limit;   // per-connection pool (read buffer) bytes
     const char *tls_key_pem;          // both NULL: plain HTTP
     const char *tls_cert_pem;

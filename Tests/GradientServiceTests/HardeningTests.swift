@@ -1,0 +1,103 @@
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Timeouts, limits and hostile inputs", .serialized)
+struct HardeningTests {
+    /// A gradcheck big enough to take well over 50 ms in any build (≈ 3 300 parameters × 2 passes).
+    static let slowGradcheck: String = {
+        let n = 40
+        func matrix(_ rows: Int, _ value: (Int, Int) -> Double) -> String {
+            var rowTexts: [String] = []
+            for i in 0..<rows {
+                let cells: [String] = (0..<n).map { (j: Int) -> String in String(value(i, j)) }
+                rowTexts.append("[" + cells.joined(separator: ",") + "]")
+            }
+            return "[" + rowTexts.joined(separator: ",") + "]"
+        }
+        let w = matrix(n) { i, j in Double((i * 7 + j * 3) % 11) / 50 - 0.1 }
+        return """
+            {"network": {"layers": [{"weights": \(w), "activation": "tanh"}, {"weights": \(w)}]},
+             "batch": {"inputs": \(matrix(64) { k, j in Double((k + j) % 5) / 5 }), "targets": \(matrix(64) { _, _ in 0.5 })},
+             "loss": "mse"}
+            """
+    }()
+
+    @Test("a request past --request-timeout is abandoned with 503, and the worker is free again")
+    func requestTimeout() throws {
+        let server = try LiveServer { _, http in
+            http.requestTimeout = 0.05
+            http.workers = 1
+        }
+        let reply = try server.post("/v1/gradcheck", Self.slowGradcheck)
+        #expect(reply.status == 503)
+        #expect(reply.json["type"]?.stringValue?.hasSuffix("/timeout") == true)
+        #expect(reply.headers["retry-after"] != nil)
+        #expect(server.server.busyWorkers == 0)
+        #expect(try server.post("/v1/gradients", apiExample).status == 200)
+    }
+
+    @Test("a client sending its body too slowly is disconnected; others are served meanwhile")
+    func slowBody() throws {
+        let server = try LiveServer { _, http in http.bodyTimeout = 0.3 }
+        let slow = try server.client()
+        let body = Array(apiExample.utf8)
+        try slow.send(
+            Array(
+                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8
+            ) + body[0..<10]
+        )
+        usleep(100_000)
+        try slow.send(Array(body[10..<20]))
+        // Meanwhile a normal client is answered.
+        #expect(try server.post("/v1/gradients", apiExample).status == 200)
+        usleep(400_000)
+        // Past the deadline, the next chunk makes the server drop the connection.
+        try? slow.send(Array(body[20..<30]))
+        #expect(throws: (any Error).self) { _ = try slow.readReply() }
+    }
+
+    @Test("deep nesting, huge exponents and truncated bodies are 400, fast and harmless")
+    func hostileBodies() throws {
+        let server = try LiveServer()
+        let client = try server.client()
+        let deep = String(repeating: "[", count: 100_000)
+        let cases = [deep, "{\"network\": 1e999999}", String(apiExample.dropLast(40)), "\u{0}", "nul"]
+        for body in cases {
+            let reply = try client.post("/v1/gradients", json: body)
+            #expect(reply.status == 400, "\(body.prefix(30))")
+            #expect(reply.headers["content-type"] == "application/problem+json")
+            #expect(!reply.text.contains("/work/") && !reply.text.contains("Swift"), "no internals in errors")
+        }
+        #expect(try client.post("/v1/gradients", json: apiExample).status == 200)
+    }
+
+    @Test("a network over the work budget is refused with 413 before computing")
+    func workBudget() throws {
+        let server = try LiveServer { service, _ in service.limits.maxWork = 50 }  // the example costs 3·(6 + 3)·2 = 54
+        let reply = try server.post("/v1/gradients", apiExample)
+        #expect(reply.status == 413)
+        #expect(reply.json["pointer"]?.stringValue == "/batch/inputs")
+    }
+
+    @Test("layer, unit, batch and parameter limits answer 413 with the pointer at fault")
+    func shapeLimits() throws {
+        let server = try LiveServer { service, _ in
+            service.limits.maxLayers = 1
+            service.limits.maxBatch = 1
+        }
+        let layers = try server.post("/v1/gradients", apiExample)
+        #expect(layers.status == 413)
+        #expect(layers.json["pointer"]?.stringValue == "/network/layers")
+        let batch = try server.post(
+            "/v1/gradients",
+            #"{"network": {"layers": [{"weights": [[1]]}]}, "batch": {"inputs": [[1], [2]], "targets": [[1], [2]]}, "loss": "mse"}"#
+        )
+        #expect(batch.status == 413)
+        #expect(batch.json["pointer"]?.stringValue == "/batch/inputs")
+    }
+}

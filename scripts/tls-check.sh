@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# HTTPS end to end: make a self-signed certificate for 127.0.0.1, serve with --tls-cert/--tls-key
+# (microhttpd's GnuTLS), and check curl gets gradients over TLS and plain HTTP gets nothing.
+# Usage: scripts/tls-check.sh [BINARY]
+set -euo pipefail
+bin="${1:-.build/release/backprop-server}"
+dir="$(mktemp -d)"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+  -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$bin" --port "$port" --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" --log-level warning &
+pid=$!
+for _ in $(seq 100); do curl -fsS --cacert "$dir/cert.pem" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+passed=0; failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+answer="$(curl -fsS --cacert "$dir/cert.pem" -X POST "https://127.0.0.1:$port/v1/gradients" -H 'Content-Type: application/json' \
+  -d '{"network": {"layers": [{"weights": [[2]]}]}, "batch": {"inputs": [[3]], "targets": [[1]]}, "loss": "quadratic"}')" || true
+# z = 6, C = ½(6 − 1)² = 12.5, δ = 5, ∇W = δ·a^0 = 15
+[ "$answer" = '{"loss":12.5,"batchSize":1,"reduction":"mean","dtype":"float64","layers":[{"layer":1,"delta":[[5.0]],"weightGradient":[[15.0]],"biasGradient":[5.0]}]}' ] && ok || bad "gradients over HTTPS: $answer"
+curl -fsS --max-time 3 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && bad "plain HTTP answered on the TLS port" || ok
+curl -fsS --max-time 3 "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && bad "an untrusted certificate was accepted" || ok
+"$bin" --port 0 --tls-cert "$dir/cert.pem" >/dev/null 2>&1 && bad "--tls-cert without --tls-key was accepted" || ok
+echo "tls: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
