@@ -11,6 +11,8 @@ public final class GradientHandler: HTTPHandler {
         public var limits = ServiceLimits()
         /// When set, `/v1/*` needs `Authorization: Bearer <token>`.
         public var authToken: String?
+        /// Row blocks one large batch may be split into and computed at once (the worker count).
+        public var parallelism = 1
         /// Seconds clients are told to wait in `Retry-After` when the service is saturated.
         public var retryAfterSeconds = 1
         public init() {}

@@ -6,12 +6,13 @@ enum Computation {
     static func run<S: BLASScalar & LosslessStringConvertible>(
         _ operation: Operation,
         _ request: GradientRequest<S>,
+        parallelism: Int = 1,
         shouldStop: () -> Bool = { false }
     ) throws(Problem) -> [UInt8] {
         if shouldStop() { throw Problem.timedOut() }
         switch operation {
         case .forward: return try forward(request)
-        case .gradients: return try gradients(request, shouldStop: shouldStop)
+        case .gradients: return try gradients(request, parallelism: parallelism, shouldStop: shouldStop)
         case .gradcheck: return try gradcheck(request as! GradientRequest<Double>, shouldStop: shouldStop)
         }
     }
@@ -67,19 +68,26 @@ enum Computation {
 
     private static func gradients<S: BLASScalar & LosslessStringConvertible>(
         _ r: GradientRequest<S>,
+        parallelism: Int,
         shouldStop: () -> Bool
     ) throws(Problem) -> [UInt8] {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let include = r.options.include
-        let pass = r.network.forward(r.inputs)
         if shouldStop() { throw Problem.timedOut() }
-        let g = r.network.backward(
-            pass,
-            targets: targets,
-            loss: loss,
-            reduction: r.options.reduction,
-            inputGradient: include.contains(.inputGradient)
-        )
+        let pass: ForwardPass<S>
+        let g: Gradients<S>
+        do {
+            (pass, g) = try r.network.gradients(
+                inputs: r.inputs,
+                targets: targets,
+                loss: loss,
+                reduction: r.options.reduction,
+                inputGradient: include.contains(.inputGradient),
+                parallelism: parallelism
+            )
+        } catch {
+            throw Problem.invalid(.root, "\(error)")
+        }
         try checkFinite(pass.output, g.cost)
         for l in r.network.layers.indices {
             if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {

@@ -136,6 +136,7 @@ struct BackpropServerCommand: ParsableCommand {
         service.limits.maxWork = maxWork
         service.limits.maxGradcheckParameters = maxGradcheckParameters
         service.authToken = authToken.isEmpty ? nil : authToken
+        service.parallelism = workers
         let handler = GradientHandler(configuration: service, logger: logger)
 
         var http = ServerConfiguration()
