@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "backprop-server", targets: ["backprop-server"]),
         .library(name: "Backprop", targets: ["Backprop"]),
+        .library(name: "WireFormat", targets: ["WireFormat"]),
+        .library(name: "GradientService", targets: ["GradientService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

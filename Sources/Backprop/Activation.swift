@@ -83,6 +83,8 @@ extension Activation {
     }
 
     /// `a = f(z)` for a whole layer. Z^l: [B, n_l] → A^l: [B, n_l].
+    @_specialize(exported:true,where S == Float)
+    @_specialize(exported:true,where S == Double)
     public func forward<S: BLASScalar>(_ z: Matrix<S>) -> Matrix<S> {
         var a = z
         switch self {
@@ -103,6 +105,8 @@ extension Activation {
     /// `δ = ∂C/∂z` from `g = ∂C/∂a`: `g ⊙ f'(z)` for elementwise activations, and for softmax the
     /// Jacobian product `δ_j = a_j (g_j − Σ_k g_k a_k)`, since `∂a_k/∂z_j = a_k (1[j=k] − a_j)`.
     /// Z^l, A^l, G: [B, n_l] → Δ^l: [B, n_l].
+    @_specialize(exported:true,where S == Float)
+    @_specialize(exported:true,where S == Double)
     public func backward<S: BLASScalar>(z: Matrix<S>, a: Matrix<S>, gradient g: Matrix<S>) -> Matrix<S> {
         var delta = g
         switch self {

@@ -37,6 +37,8 @@ extension Loss {
     ///
     /// Z^L, A^L, Y: [B, n_L] → (C, Δ^L: [B, n_L]). With `.mean`, each row of Δ^L carries 1/B.
     /// The cross-entropies never form log p: they work on the logits z^L, which is exact and stable.
+    @_specialize(exported:true,where S == Float)
+    @_specialize(exported:true,where S == Double)
     public func evaluate<S: BLASScalar>(
         z: Matrix<S>,
         a: Matrix<S>,

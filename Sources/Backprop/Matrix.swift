@@ -44,6 +44,8 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
 
 extension Matrix {
     /// C = op(A) · op(B) through OpenBLAS; `transposeA`/`transposeB` read A or B as transposed in place.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public static func product(
         _ a: Matrix,
         transposed transposeA: Bool = false,
@@ -83,6 +85,8 @@ extension Matrix {
     }
 
     /// The sum of each column: `1^T · M`, shape [columns].
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func columnSums() -> [Scalar] {
         var sums = [Scalar](repeating: 0, count: columns)
         storage.withUnsafeBufferPointer { p in

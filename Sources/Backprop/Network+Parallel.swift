@@ -23,11 +23,12 @@ extension Matrix {
 
 extension Network {
     /// How many row blocks a batch of `batch` samples is worth splitting into, for `parallelism` workers:
-    /// at least 32 samples and about a million multiply-adds per block, else the split costs more than it saves.
+    /// at least 64 samples (narrower GEMMs lose efficiency) and about 4 million multiply-adds per
+    /// block, else the split costs more than it saves.
     public func blockCount(batch: Int, parallelism: Int) -> Int {
         let perSample = 3 * layers.reduce(0) { $0 + $1.weights.count }
-        let byWork = max(1, batch * perSample / 1_000_000)
-        return max(1, min(parallelism, batch / 32, byWork))
+        let byWork = max(1, batch * perSample / 4_000_000)
+        return max(1, min(parallelism, batch / 64, byWork))
     }
 
     /// Forward and backward over row blocks of the batch computed at once, partial ∇W^l and ∇b^l
@@ -36,6 +37,8 @@ extension Network {
     /// The sum over samples splits exactly: ∇W^l = Σ_blocks (Δ^l_block)^T A^{l−1}_block. Each block is
     /// computed with `sum` and the whole scaled by 1/B afterwards for `mean`, so every block uses the
     /// same B. Falls back to one block for small batches.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func gradients(
         inputs: Matrix<Scalar>,
         targets: Matrix<Scalar>,
@@ -74,26 +77,18 @@ extension Network {
         let blocks = results.all
         let scale: Scalar = reduction == .mean ? 1 / Scalar(batch) : 1
         var total = blocks[0].1
-        for (_, g) in blocks.dropFirst() {
-            total.cost += g.cost
-            for l in layers.indices {
-                for i in 0..<total.weightGradient[l].count {
-                    total.weightGradient[l].storage[i] += g.weightGradient[l].storage[i]
-                }
-                for j in 0..<total.biasGradient[l].count { total.biasGradient[l][j] += g.biasGradient[l][j] }
-            }
-        }
-        total.cost *= scale
+        total.cost = blocks.reduce(0) { $0 + $1.1.cost } * scale
         for l in layers.indices {
-            total.weightGradient[l].storage = total.weightGradient[l].storage.map { $0 * scale }
-            total.biasGradient[l] = total.biasGradient[l].map { $0 * scale }
+            // Σ_blocks, in block order, then × scale: one pass over each buffer.
+            total.weightGradient[l].storage = Self.sum(blocks.map { $0.1.weightGradient[l].storage }, scale: scale)
+            total.biasGradient[l] = Self.sum(blocks.map { $0.1.biasGradient[l] }, scale: scale)
             var delta = Matrix.stacking(blocks.map { $0.1.delta[l] })
-            delta.storage = delta.storage.map { $0 * scale }
+            if scale != 1 { Self.scale(&delta.storage, by: scale) }
             total.delta[l] = delta
         }
         if inputGradient {
             var input = Matrix.stacking(blocks.map { $0.1.inputGradient! })
-            input.storage = input.storage.map { $0 * scale }
+            if scale != 1 { Self.scale(&input.storage, by: scale) }
             total.inputGradient = input
         }
         let pass = ForwardPass(
@@ -101,6 +96,25 @@ extension Network {
             a: [inputs] + layers.indices.map { l in Matrix.stacking(blocks.map { $0.0.a[l + 1] }) }
         )
         return (pass, total)
+    }
+}
+
+extension Network {
+    /// scale · Σ_k parts[k], elementwise, summed in the order given.
+    static func sum(_ parts: [[Scalar]], scale: Scalar) -> [Scalar] {
+        let count = parts[0].count
+        return [Scalar](unsafeUninitializedCapacity: count) { out, initialized in
+            parts[0].withUnsafeBufferPointer { p in for i in 0..<count { out[i] = p[i] } }
+            for part in parts.dropFirst() {
+                part.withUnsafeBufferPointer { p in for i in 0..<count { out[i] += p[i] } }
+            }
+            if scale != 1 { for i in 0..<count { out[i] *= scale } }
+            initialized = count
+        }
+    }
+
+    static func scale(_ values: inout [Scalar], by factor: Scalar) {
+        values.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= factor } }
     }
 }
 

@@ -26,6 +26,8 @@ public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
     }
 
     /// Checks a batch against the network (and the loss, when there is one).
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func validate(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, loss: Loss?) throws(NetworkError) {
         try validate()
         guard inputs.rows > 0 else { throw .emptyBatch }
@@ -72,6 +74,10 @@ public struct Gradients<Scalar: BLASScalar>: Sendable {
 
 extension Network {
     /// Runs the batch forward. A^0: [B, n_0] → every Z^l, A^l: [B, n_l].
+    // Specialised for both scalars: called from other modules, a generic body would reach
+    // every exp and multiply through protocol witnesses (measured 10× slower on tiny networks).
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>) -> ForwardPass<Scalar> {
         var pass = ForwardPass<Scalar>(z: [], a: [input])
         pass.z.reserveCapacity(layers.count)
@@ -120,6 +126,8 @@ extension Network {
     ///
     /// Rows are samples here, so the article's `(W^{l+1})^T δ^{l+1}` for one column-vector sample
     /// becomes `Δ^{l+1} W^{l+1}` for the whole batch.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func backward(
         _ pass: ForwardPass<Scalar>,
         targets: Matrix<Scalar>,
@@ -162,6 +170,8 @@ extension Network {
     }
 
     /// Forward then backward, after validating the batch.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func gradients(
         inputs: Matrix<Scalar>,
         targets: Matrix<Scalar>,
@@ -175,6 +185,8 @@ extension Network {
     }
 
     /// The cost alone (for finite differences and for /v1/forward).
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func cost(_ pass: ForwardPass<Scalar>, targets: Matrix<Scalar>, loss: Loss, reduction: Reduction) -> Scalar {
         loss.evaluate(
             z: pass.z[layers.count - 1],

@@ -115,16 +115,33 @@ struct BackpropServerCommand: ParsableCommand {
         guard tlsCert.isEmpty == tlsKey.isEmpty else {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+        guard blasCore == "auto" || blasCore == "keep" else {
+            throw ValidationError("--blas-core must be auto or keep")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
+
+    @Option(
+        help:
+            "OpenBLAS kernel: 'auto' picks one for this CPU when OpenBLAS fell back to generic kernels; 'keep' leaves OpenBLAS's choice (env BACKPROP_BLAS_CORE)."
+    )
+    var blasCore: String = Env.string("BACKPROP_BLAS_CORE", "auto")
 
     func run() throws {
         if healthcheck { throw HealthProbe.run(host: host, port: port) ? ExitCode.success : ExitCode.failure }
         var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
+        if blasCore == "auto", let core = ProcessTuning.betterBLASCore(current: BLASThreads.coreName) {
+            logger.notice(
+                "OpenBLAS chose generic kernels; restarting with a better one",
+                metadata: ["blas.core": "\(core)"]
+            )
+            ProcessTuning.reexec(withBLASCore: core)
+        }
+        ProcessTuning.tuneMalloc()
         // The pool parallelises across requests; OpenBLAS stays single-threaded (see BLASThreads).
         BLASThreads.set(1)
 

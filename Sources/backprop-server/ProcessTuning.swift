@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process-wide settings made before anything computes; each measured in bench/RESULTS.md.
+enum ProcessTuning {
+    /// Keeps tensor buffers up to 256 MiB in malloc's heap instead of fresh mmaps. Without it every
+    /// large request page-faults its buffers in again, and two workers faulting at once serialise
+    /// on the kernel's mm lock (2 workers were no faster than 1 on the large benchmark).
+    static func tuneMalloc() {
+        // glibc's <malloc.h> values; the Glibc module does not import that header.
+        let trimThreshold: Int32 = -1
+        let mmapThreshold: Int32 = -3
+        _ = glibcMallopt(mmapThreshold, 256 << 20)
+        _ = glibcMallopt(trimThreshold, 512 << 20)
+    }
+
+    /// The OpenBLAS kernel to ask for when Debian's OpenBLAS 0.3.21 does not know this CPU and fell
+    /// back to its generic "Prescott" kernels (measured 20 GFLOP/s sgemm here, against 131 with
+    /// Cooperlake). nil when OpenBLAS chose well, the operator chose (OPENBLAS_CORETYPE is set), or
+    /// the CPU has none of the features below.
+    static func betterBLASCore(current: String) -> String? {
+        guard getenv("OPENBLAS_CORETYPE") == nil, current.lowercased() == "prescott" else { return nil }
+        let flags = cpuFlags()
+        if flags.contains("avx512_bf16") && flags.contains("avx512f") { return "Cooperlake" }
+        if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        return nil
+    }
+
+    /// Re-executes this binary with OPENBLAS_CORETYPE set (OpenBLAS reads it when it loads, so it
+    /// cannot change in a running process). Returns only if exec failed.
+    static func reexec(withBLASCore core: String) {
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let argv = CommandLine.unsafeArgv
+        execv("/proc/self/exe", argv)
+    }
+
+    private static func cpuFlags() -> Set<Substring> {
+        guard let f = fopen("/proc/cpuinfo", "r") else { return [] }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 1 << 14)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("flags") {
+                return Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
+            }
+        }
+        return []
+    }
+}
+
+/// glibc's `int mallopt(int param, int value)` (declared in <malloc.h>, which Swift's Glibc module
+/// leaves out).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
