@@ -4,7 +4,9 @@ import RealModule
 ///
 /// `Real` (swift-numerics) supplies `exp`, `log(onePlus:)`, `erf` and the rest for both types, so the
 /// activations and losses are written once, generically.
-public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable where Self.RawSignificand: FixedWidthInteger {
+public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable, LosslessStringConvertible,
+    TextOutputStreamable
+where Self.RawSignificand: FixedWidthInteger {
     /// The name of this type on the wire (`"float32"` or `"float64"`).
     static var dtypeName: String { get }
 

@@ -3,7 +3,7 @@ import WireFormat
 
 /// Runs a decoded request through `Backprop` and writes the answer's JSON.
 enum Computation {
-    static func run<S: BLASScalar & LosslessStringConvertible>(
+    static func run<S: BLASScalar>(
         _ operation: Operation,
         _ request: GradientRequest<S>,
         parallelism: Int = 1,
@@ -17,7 +17,7 @@ enum Computation {
         }
     }
 
-    private static func forward<S: BLASScalar & LosslessStringConvertible>(
+    private static func forward<S: BLASScalar>(
         _ r: GradientRequest<S>
     ) throws(Problem) -> [UInt8] {
         let pass = r.network.forward(r.inputs)
@@ -66,7 +66,7 @@ enum Computation {
         return w.bytes
     }
 
-    private static func gradients<S: BLASScalar & LosslessStringConvertible>(
+    private static func gradients<S: BLASScalar>(
         _ r: GradientRequest<S>,
         parallelism: Int,
         shouldStop: () -> Bool

@@ -87,33 +87,35 @@ public struct JSONWriter: TextOutputStream {
     }
 
     /// A float in shortest round-trip form; non-finite values (not JSON) are written `null`.
-    public mutating func number<S: BinaryFloatingPoint & LosslessStringConvertible>(_ value: S) {
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
+    public mutating func number<S: BinaryFloatingPoint & TextOutputStreamable>(_ value: S) {
         beforeValue()
         writeNumberRaw(value)
     }
 
     @inline(__always)
-    mutating func writeNumberRaw<S: BinaryFloatingPoint & LosslessStringConvertible>(_ value: S) {
+    mutating func writeNumberRaw<S: BinaryFloatingPoint & TextOutputStreamable>(_ value: S) {
         if value.isFinite {
-            if let d = value as? Double {
-                d.write(to: &self)
-            } else if let f = value as? Float {
-                f.write(to: &self)
-            } else {
-                write(value.description)
-            }
+            value.write(to: &self)  // the shortest digits, through _writeASCII
         } else {
-            bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+            bytes.append(UInt8(ascii: "n"))
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "l"))
+            bytes.append(UInt8(ascii: "l"))
         }
     }
 
-    /// A row-major array of numbers, `[v0,v1,...]`.
-    public mutating func numbers<S: BinaryFloatingPoint & LosslessStringConvertible>(_ values: UnsafeBufferPointer<S>) {
+    /// A row-major array of numbers, `[v0,v1,...]`. Specialised: it writes every element of every
+    /// response tensor, and a generic body would reach each through protocol witnesses.
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
+    public mutating func numbers<S: BinaryFloatingPoint & TextOutputStreamable>(_ values: UnsafeBufferPointer<S>) {
         beforeValue()
         bytes.append(UInt8(ascii: "["))
-        for (k, v) in values.enumerated() {
+        for k in values.indices {
             if k > 0 { bytes.append(UInt8(ascii: ",")) }
-            writeNumberRaw(v)
+            writeNumberRaw(values[k])
         }
         bytes.append(UInt8(ascii: "]"))
     }

@@ -12,18 +12,24 @@ public enum TensorEncoding: String, Sendable, CaseIterable {
 
 extension JSONWriter {
     /// Writes a matrix [rows, columns] in the chosen encoding.
-    public mutating func tensor<S: BLASScalar & LosslessStringConvertible>(_ m: Matrix<S>, _ encoding: TensorEncoding) {
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
+    public mutating func tensor<S: BLASScalar>(_ m: Matrix<S>, _ encoding: TensorEncoding) {
         m.storage.withUnsafeBufferPointer { p in
             tensor(p, shape: [m.rows, m.columns], encoding)
         }
     }
 
     /// Writes a vector [count] in the chosen encoding.
-    public mutating func tensor<S: BLASScalar & LosslessStringConvertible>(_ v: [S], _ encoding: TensorEncoding) {
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
+    public mutating func tensor<S: BLASScalar>(_ v: [S], _ encoding: TensorEncoding) {
         v.withUnsafeBufferPointer { p in tensor(p, shape: [v.count], encoding) }
     }
 
-    mutating func tensor<S: BLASScalar & LosslessStringConvertible>(
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    mutating func tensor<S: BLASScalar>(
         _ p: UnsafeBufferPointer<S>,
         shape: [Int],
         _ encoding: TensorEncoding
