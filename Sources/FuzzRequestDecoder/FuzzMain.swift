@@ -34,6 +34,9 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     for operation in [Operation.gradients, .forward, .gradcheck] {
         _ = try? fuzzHandler.compute(operation, body)
     }
+    // The same bytes as a binary body, its JSON part ending at the first NUL (or at the end).
+    let split = body.firstIndex(of: 0) ?? size
+    _ = try? fuzzHandler.compute(.gradients, body, jsonLength: split)
     return 0
 }
 

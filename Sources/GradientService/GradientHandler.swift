@@ -58,8 +58,28 @@ public final class GradientHandler: HTTPHandler {
             if let problem = authorize(head) { return .respond(render(problem)) }
             let contentType = head[header: "content-type"]
             let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
-            guard mediaType == "application/json" else { return .respond(render(.unsupportedMediaType(contentType))) }
-            return .worker
+            if let given = head[header: "inference-header-content-length"], (Int(given) ?? -1) < 0 {
+                return .respond(render(.malformed("Inference-Header-Content-Length must be a non-negative integer")))
+            }
+            switch mediaType {
+            case "application/json":
+                return .worker
+            case "application/octet-stream":
+                // A binary body needs the length of its JSON part (Triton/KServe's binary extension).
+                guard let length = head[header: "inference-header-content-length"].flatMap({ Int($0) }), length >= 0
+                else {
+                    return .respond(
+                        render(
+                            .malformed(
+                                "a binary body (application/octet-stream) needs the header Inference-Header-Content-Length: <bytes of its JSON part>"
+                            )
+                        )
+                    )
+                }
+                return .worker
+            default:
+                return .respond(render(.unsupportedMediaType(contentType)))
+            }
         case .livez, .readyz, .openapi, .metrics:
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .respond(render(.methodNotAllowed(head.method, allow: "GET, HEAD")))
@@ -72,8 +92,9 @@ public final class GradientHandler: HTTPHandler {
         switch Self.route(request.head.path) {
         case .compute(let operation)?:
             do {
-                let body = try compute(operation, request.body, shouldStop: { request.isExpired })
-                return Response(status: 200, contentType: "application/json", body: body)
+                let jsonLength = request.head[header: "inference-header-content-length"].flatMap { Int($0) }
+                return try compute(operation, request.body, jsonLength: jsonLength, shouldStop: { request.isExpired })
+                    .response
             } catch {
                 return render(error)
             }
@@ -144,22 +165,43 @@ public final class GradientHandler: HTTPHandler {
     public func compute(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
+        jsonLength: Int? = nil,
         shouldStop: @escaping () -> Bool = { false }
-    ) throws(Problem) -> [UInt8] {
+    ) throws(Problem) -> Encoded {
         let root: JSONValue
-        do { root = try JSONParser.parse(body) } catch { throw Problem(error) }
-        let decoder = RequestDecoder(operation: operation, limits: configuration.limits)
+        var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
+        do throws(WireError) {
+            if let jsonLength {
+                // Binary body: the JSON part, then the tensor bytes it points at.
+                guard jsonLength <= body.count else {
+                    throw WireError.badBody(
+                        "Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes"
+                    )
+                }
+                root = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]))
+                decoder.binary = try BinarySection(
+                    root: root,
+                    bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count])
+                )
+            } else {
+                root = try JSONParser.parse(body)
+            }
+        } catch {
+            throw Problem(error)
+        }
         let options = try decoder.options(root)
         let result =
             options.dtype == "float32"
             ? try Computation.run(
                 operation,
                 decoder.decode(root, options: options, as: Float.self),
+                parallelism: configuration.parallelism,
                 shouldStop: shouldStop
             )
             : try Computation.run(
                 operation,
                 decoder.decode(root, options: options, as: Double.self),
+                parallelism: configuration.parallelism,
                 shouldStop: shouldStop
             )
         metrics.recordComputation(operation: operation, dtype: options.dtype)

@@ -141,6 +141,7 @@ extension Problem {
         case .malformed(let offset, let reason): self = .malformed("\(reason) at byte \(offset)")
         case .invalid(let pointer, let detail): self = .invalid(pointer, detail)
         case .tooLarge(let pointer, let detail): self = .tooLarge(pointer, detail)
+        case .badBody(let detail): self = .malformed(detail)
         }
     }
 }

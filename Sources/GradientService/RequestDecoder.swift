@@ -6,6 +6,8 @@ import WireFormat
 struct RequestDecoder {
     let operation: Operation
     let limits: ServiceLimits
+    /// The tensor bytes of a binary body, when the request has one.
+    var binary: BinarySection? = nil
 
     /// Reads `options` first: the dtype decides how the tensors are decoded.
     func options(_ root: JSONValue) throws(Problem) -> RequestOptions {
@@ -46,7 +48,7 @@ struct RequestDecoder {
         }
         if let v = value["encoding"] {
             guard case .string(let s) = v, let e = TensorEncoding(rawValue: s) else {
-                throw .invalid(at / "encoding", "encoding must be one of \"nested\", \"flat\", \"base64\"")
+                throw .invalid(at / "encoding", "encoding must be one of \"nested\", \"flat\", \"base64\", \"binary\"")
             }
             options.encoding = e
         }
@@ -146,7 +148,9 @@ struct RequestDecoder {
             }
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S>
-            do { weights = try TensorDecoder.matrix(w, at: lat / "weights", limits: tensorLimits) } catch {
+            do {
+                weights = try TensorDecoder.matrix(w, at: lat / "weights", limits: tensorLimits, binary: binary)
+            } catch {
                 throw Problem(error)
             }
             if weights.rows > limits.maxUnits {
@@ -168,7 +172,7 @@ struct RequestDecoder {
             var biases: [S]? = nil
             if let b = item["biases"] {
                 let v: [S]
-                do { v = try TensorDecoder.vector(b, at: lat / "biases", limits: tensorLimits) } catch {
+                do { v = try TensorDecoder.vector(b, at: lat / "biases", limits: tensorLimits, binary: binary) } catch {
                     throw Problem(error)
                 }
                 if v.count != weights.rows {
@@ -239,7 +243,9 @@ struct RequestDecoder {
         }
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
         let inputs: Matrix<S>
-        do { inputs = try TensorDecoder.matrix(inputsValue, at: at / "inputs", limits: tensorLimits) } catch {
+        do {
+            inputs = try TensorDecoder.matrix(inputsValue, at: at / "inputs", limits: tensorLimits, binary: binary)
+        } catch {
             throw Problem(error)
         }
         if inputs.rows > limits.maxBatch {
@@ -265,7 +271,7 @@ struct RequestDecoder {
         var targets: Matrix<S>?
         if let t = value["targets"] {
             let m: Matrix<S>
-            do { m = try TensorDecoder.matrix(t, at: at / "targets", limits: tensorLimits) } catch {
+            do { m = try TensorDecoder.matrix(t, at: at / "targets", limits: tensorLimits, binary: binary) } catch {
                 throw Problem(error)
             }
             if m.rows != inputs.rows || m.columns != outputs {
@@ -283,7 +289,9 @@ struct RequestDecoder {
                 )
             }
             let labels: [Double]
-            do { labels = try TensorDecoder.vector(labelsValue, at: at / "labels", limits: tensorLimits) } catch {
+            do {
+                labels = try TensorDecoder.vector(labelsValue, at: at / "labels", limits: tensorLimits, binary: binary)
+            } catch {
                 throw Problem(error)
             }
             if labels.count != inputs.rows {

@@ -1,5 +1,24 @@
 import Backprop
+import HTTPServer
 import WireFormat
+
+/// An answer: its JSON part, and the tensor bytes that follow it when `encoding` is `binary`.
+public struct Encoded: Sendable {
+    public var json: [UInt8]
+    public var binary: [UInt8]
+
+    /// The HTTP response: plain JSON, or a binary body with the JSON part's length in
+    /// `Inference-Header-Content-Length` (Triton/KServe's binary tensor extension).
+    var response: Response {
+        if binary.isEmpty { return Response(status: 200, contentType: "application/json", body: json) }
+        return Response(
+            status: 200,
+            contentType: "application/octet-stream",
+            body: json + binary,
+            headers: [("Inference-Header-Content-Length", String(json.count))]
+        )
+    }
+}
 
 /// Runs a decoded request through `Backprop` and writes the answer's JSON.
 enum Computation {
@@ -8,7 +27,7 @@ enum Computation {
         _ request: GradientRequest<S>,
         parallelism: Int = 1,
         shouldStop: () -> Bool = { false }
-    ) throws(Problem) -> [UInt8] {
+    ) throws(Problem) -> Encoded {
         if shouldStop() { throw Problem.timedOut() }
         switch operation {
         case .forward: return try forward(request)
@@ -19,7 +38,7 @@ enum Computation {
 
     private static func forward<S: BLASScalar>(
         _ r: GradientRequest<S>
-    ) throws(Problem) -> [UInt8] {
+    ) throws(Problem) -> Encoded {
         let pass = r.network.forward(r.inputs)
         var cost: S?
         if let targets = r.targets, let loss = r.loss {
@@ -63,14 +82,14 @@ enum Computation {
             w.endArray()
         }
         w.endObject()
-        return w.bytes
+        return Encoded(json: w.bytes, binary: w.binaryTail)
     }
 
     private static func gradients<S: BLASScalar>(
         _ r: GradientRequest<S>,
         parallelism: Int,
         shouldStop: () -> Bool
-    ) throws(Problem) -> [UInt8] {
+    ) throws(Problem) -> Encoded {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let include = r.options.include
         if shouldStop() { throw Problem.timedOut() }
@@ -167,10 +186,10 @@ enum Computation {
             w.endArray()
         }
         w.endObject()
-        return w.bytes
+        return Encoded(json: w.bytes, binary: w.binaryTail)
     }
 
-    private static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> [UInt8] {
+    private static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> Encoded {
         guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
         let checks: [LayerGradcheck]
         do {
@@ -224,7 +243,7 @@ enum Computation {
         }
         w.endArray()
         w.endObject()
-        return w.bytes
+        return Encoded(json: w.bytes, binary: w.binaryTail)
     }
 
     private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {

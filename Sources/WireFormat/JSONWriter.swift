@@ -5,6 +5,8 @@
 /// an intermediate `String` (measured 359 MB/s vs 233 for `+= description.utf8`).
 public struct JSONWriter: TextOutputStream {
     public private(set) var bytes: [UInt8]
+    /// Tensor bytes for a binary response, to follow the JSON part (see `TensorEncoding.binary`).
+    public private(set) var binaryTail: [UInt8] = []
     /// One entry per open container: whether a value has been written in it yet.
     private var hasElement: [Bool] = []
 
@@ -119,6 +121,8 @@ public struct JSONWriter: TextOutputStream {
         }
         bytes.append(UInt8(ascii: "]"))
     }
+
+    mutating func appendBinary(_ raw: UnsafeRawBufferPointer) { binaryTail.append(contentsOf: raw) }
 
     /// Pre-encoded JSON (e.g. a base64 string already quoted), written as one value.
     public mutating func raw(_ json: [UInt8]) {

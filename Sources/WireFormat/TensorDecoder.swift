@@ -15,6 +15,7 @@ public enum TensorDecoder {
         _ value: JSONValue,
         at pointer: JSONPointer,
         limits: TensorLimits,
+        binary: BinarySection? = nil,
         as: S.Type = S.self
     ) throws(WireError) -> Matrix<S> {
         switch value {
@@ -26,7 +27,7 @@ public enum TensorDecoder {
                 detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]"
             )
         case .object:
-            let (shape, data) = try shaped(value, at: pointer, rank: 2, limits: limits, as: S.self)
+            let (shape, data) = try shaped(value, at: pointer, rank: 2, limits: limits, binary: binary, as: S.self)
             return Matrix(rows: shape[0], columns: shape[1], storage: data)
         default:
             throw .invalid(
@@ -41,6 +42,7 @@ public enum TensorDecoder {
         _ value: JSONValue,
         at pointer: JSONPointer,
         limits: TensorLimits,
+        binary: BinarySection? = nil,
         as: S.Type = S.self
     ) throws(WireError) -> [S] {
         switch value {
@@ -51,7 +53,7 @@ public enum TensorDecoder {
             if items.isEmpty { return [] }
             throw firstNonNumber(items, at: pointer)
         case .object:
-            return try shaped(value, at: pointer, rank: 1, limits: limits, as: S.self).data
+            return try shaped(value, at: pointer, rank: 1, limits: limits, binary: binary, as: S.self).data
         default:
             throw .invalid(
                 pointer: pointer,
@@ -135,6 +137,7 @@ public enum TensorDecoder {
         at pointer: JSONPointer,
         rank: Int,
         limits: TensorLimits,
+        binary: BinarySection?,
         as: S.Type
     ) throws(WireError) -> (shape: [Int], data: [S]) {
         guard case .object(let members) = value else {
@@ -233,13 +236,63 @@ public enum TensorDecoder {
             return (shape, data)
         }
         if value["binaryDataSize"] != nil {
-            throw .invalid(
-                pointer: pointer / "binaryDataSize",
-                detail:
-                    "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)"
+            guard let binary, let range = binary.range(at: pointer) else {
+                throw .invalid(
+                    pointer: pointer / "binaryDataSize",
+                    detail:
+                        "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)"
+                )
+            }
+            let width = try dtypeWidth(value, at: pointer)
+            guard range.count == total * width else {
+                throw .invalid(
+                    pointer: pointer / "binaryDataSize",
+                    detail:
+                        "shape \(shape) of \(width == 4 ? "float32" : "float64") needs \(total * width) bytes, binaryDataSize is \(range.count)"
+                )
+            }
+            let data: [S] = Self.fromLittleEndian(
+                UnsafeRawBufferPointer(rebasing: binary.bytes[range]),
+                count: total,
+                width: width
             )
+            if let bad = data.firstIndex(where: { !$0.isFinite }) {
+                throw .invalid(
+                    pointer: pointer / "binaryDataSize",
+                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))"
+                )
+            }
+            return (shape, data)
         }
         throw .invalid(pointer: pointer, detail: "a tensor object needs \"data\", or \"dtype\" and \"base64\"")
+    }
+
+    private static func dtypeWidth(_ value: JSONValue, at pointer: JSONPointer) throws(WireError) -> Int {
+        switch value["dtype"] {
+        case .string("float32")?: return 4
+        case .string("float64")?: return 8
+        default:
+            throw .invalid(
+                pointer: pointer / "dtype",
+                detail: "a binary tensor needs \"dtype\": \"float32\" or \"float64\""
+            )
+        }
+    }
+
+    /// `count` little-endian floats of `width` bytes, as `S`: one copy (a memcpy when the types match),
+    /// read unaligned because the section's offsets follow the JSON part's length.
+    static func fromLittleEndian<S: BLASScalar>(_ raw: UnsafeRawBufferPointer, count: Int, width: Int) -> [S] {
+        if width == MemoryLayout<S>.size {
+            return [S](unsafeUninitializedCapacity: count) { out, initialized in
+                if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: raw) }
+                initialized = count
+            }
+        }
+        return (0..<count).map { k in
+            width == 4
+                ? S(Float(bitPattern: raw.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian))
+                : S(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self).littleEndian))
+        }
     }
 
     /// Decodes base64 little-endian floats of `width` bytes into `S`; nil on a bad character.

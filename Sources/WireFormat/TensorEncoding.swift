@@ -8,6 +8,9 @@ public enum TensorEncoding: String, Sendable, CaseIterable {
     case flat
     /// `{"shape": [2, 2], "dtype": "float64", "base64": "..."}`, little-endian IEEE-754.
     case base64
+    /// `{"shape": [2, 2], "dtype": "float64", "binaryDataSize": 32}`, the bytes after the JSON part
+    /// (`JSONWriter.binaryTail`), in the order the tensors are written.
+    case binary
 }
 
 extension JSONWriter {
@@ -67,6 +70,16 @@ extension JSONWriter {
             text.append(UInt8(ascii: "\""))
             raw(text)
             endObject()
+        case .binary:
+            beginObject()
+            key("shape")
+            writeShape(shape)
+            key("dtype")
+            string(S.dtypeName)
+            key("binaryDataSize")
+            integer(p.count * MemoryLayout<S>.size)
+            endObject()
+            appendBinary(UnsafeRawBufferPointer(p))
         }
     }
 

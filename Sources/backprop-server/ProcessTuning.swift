@@ -37,16 +37,9 @@ enum ProcessTuning {
     }
 
     private static func cpuFlags() -> Set<Substring> {
-        guard let f = fopen("/proc/cpuinfo", "r") else { return [] }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 1 << 14)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line)
-            if text.hasPrefix("flags") {
-                return Set(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
-            }
-        }
-        return []
+        guard let cpuinfo = readFile("/proc/cpuinfo") else { return [] }
+        guard let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }))
     }
 }
 

@@ -102,11 +102,12 @@ struct TensorDecoderTests {
         for encoding in TensorEncoding.allCases {
             var w = JSONWriter()
             w.tensor(m, encoding)
-            let back: Matrix<Double> = try TensorDecoder.matrix(
-                try JSONParser.parse(w.bytes),
-                at: .root,
-                limits: limits
-            )
+            let root = try JSONParser.parse(w.bytes)
+            let tail = w.binaryTail
+            let back: Matrix<Double> = try tail.withUnsafeBytes { raw in
+                let binary = encoding == .binary ? try BinarySection(root: root, bytes: raw) : nil
+                return try TensorDecoder.matrix(root, at: .root, limits: limits, binary: binary)
+            }
             #expect(back == m, "\(encoding)")
         }
     }

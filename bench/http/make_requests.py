@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Writes the benchmark requests: tiny (4-8-8-2, B=32), medium (784-256-128-10, B=64) and large
+(1024-1024-1024-10, B=256), relu hidden layers, softmax + cross-entropy with labels, each in the
+nested and the base64 encodings (requests and responses alike). Usage: make_requests.py OUTDIR"""
+import base64
+import json
+import sys
+
+import numpy as np
+
+SHAPES = [("tiny", [4, 8, 8, 2], 32), ("medium", [784, 256, 128, 10], 64), ("large", [1024, 1024, 1024, 10], 256)]
+
+
+def tensor(m, encoding):
+    if encoding == "nested":
+        return m.tolist()
+    return {"shape": list(m.shape), "dtype": "float64", "base64": base64.b64encode(m.astype("<f8").tobytes()).decode()}
+
+
+def main(out):
+    rng = np.random.default_rng(3)
+    for name, widths, batch in SHAPES:
+        Ws = [rng.uniform(-1, 1, (widths[l], widths[l - 1])) / np.sqrt(widths[l - 1]) for l in range(1, len(widths))]
+        X = rng.uniform(-1, 1, (batch, widths[0]))
+        labels = [int(i % widths[-1]) for i in range(batch)]
+        for encoding in ("nested", "base64"):
+            layers = [{"weights": tensor(W, encoding), "activation": "softmax" if l == len(Ws) - 1 else "relu"}
+                      for l, W in enumerate(Ws)]
+            body = {"network": {"layers": layers}, "batch": {"inputs": tensor(X, encoding), "labels": labels},
+                    "loss": "cross_entropy", "options": {"encoding": encoding}}
+            with open(f"{out}/{name}-{encoding}.json", "w") as f:
+                json.dump(body, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
