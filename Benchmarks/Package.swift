@@ -8,13 +8,18 @@ let package = Package(
     platforms: [.macOS(.v15)],
     // `backprop-server` is a symlink to the repository root, so the package identity does not depend
     // on the name of the directory it was cloned into.
-    dependencies: [.package(path: "backprop-server")],
+    dependencies: [
+        .package(path: "backprop-server"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
     targets: [
         .executableTarget(
             name: "backprop-bench",
             dependencies: [
                 .product(name: "Backprop", package: "backprop-server"),
                 .product(name: "WireFormat", package: "backprop-server"),
+                .product(name: "GradientService", package: "backprop-server"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         )
     ]

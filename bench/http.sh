@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-8}"
 out=bench/out; mkdir -p "$out"
-[ -f "$out/tiny-nested.json" ] || python3 bench/http/make_requests.py "$out"
+[ -f "$out/tiny-binary.len" ] || python3 bench/http/make_requests.py "$out"
 gcc -O2 -o "$out/raw_mhd" bench/http/raw_mhd.c -lmicrohttpd
 swift build -c release --product backprop-server >/dev/null
 bin=.build/release/backprop-server
@@ -22,21 +22,25 @@ field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
 echo "| case | body MB | resp MB | conns | server req/s | p50 / p99 ms | raw MHD req/s | p50 / p99 ms | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for case in tiny-nested tiny-base64 medium-nested medium-base64 large-nested large-base64; do
+for case in tiny-nested tiny-base64 tiny-binary medium-nested medium-base64 medium-binary large-nested large-base64 large-binary; do
   body="$out/$case.json"
+  ctype=application/json; extra=""
+  if [ -f "$out/$case.len" ]; then
+    ctype=application/octet-stream; extra="Inference-Header-Content-Length: $(cat "$out/$case.len")"
+  fi
   case "$case" in tiny*) conns=32 ;; medium*) conns=4 ;; large*) conns=2 ;; esac
   p1="$(free_port)"
   "$bin" --port "$p1" --log-level error --max-body-bytes 100000000 --queue-capacity 256 &
   s1=$!; pids+=("$s1")
   wait_up "$p1"
-  curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$body" "http://127.0.0.1:$p1/v1/gradients" -o "$out/$case.response"
-  server="$(run_wrk "$p1" "$body" "$conns" application/json)"
+  curl -s -X POST -H "Content-Type: $ctype" ${extra:+-H "$extra"} --data-binary @"$body" "http://127.0.0.1:$p1/v1/gradients" -o "$out/$case.response"
+  server="$(run_wrk "$p1" "$body" "$conns" "$ctype" "$extra")"
   kill "$s1"; wait "$s1" || true
   p2="$(free_port)"
   "$out/raw_mhd" "$p2" "$out/$case.response" &
   s2=$!; pids+=("$s2")
   wait_up "$p2"
-  raw="$(run_wrk "$p2" "$body" "$conns" application/json)"
+  raw="$(run_wrk "$p2" "$body" "$conns" "$ctype" "$extra")"
   kill "$s2"; wait "$s2" || true
   srps="$(field "$server" rps)"; rrps="$(field "$raw" rps)"
   printf "| %s | %.2f | %.2f | %s | %s | %s / %s | %s | %s / %s | %.2f |\n" "$case" \

@@ -98,6 +98,13 @@ extension Matrix {
         return sums
     }
 
-    /// Whether every element is finite.
-    public var isFinite: Bool { storage.allSatisfy { $0.isFinite } }
+    /// Whether every element is finite. Inlinable so callers in other modules get a loop over
+    /// their concrete scalar, not a protocol call per element.
+    @inlinable
+    public var isFinite: Bool {
+        storage.withUnsafeBufferPointer { p in
+            for v in p where !v.isFinite { return false }
+            return true
+        }
+    }
 }

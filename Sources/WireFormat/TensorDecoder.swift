@@ -11,6 +11,8 @@ public struct TensorLimits: Sendable, Equatable {
 /// naming the JSON Pointer of any fault.
 public enum TensorDecoder {
     /// A matrix: `[[...], ...]`, `{"shape": [r, c], "data": [...]}` or `{"shape", "dtype", "base64"}`.
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
     public static func matrix<S: BLASScalar>(
         _ value: JSONValue,
         at pointer: JSONPointer,
@@ -38,6 +40,8 @@ public enum TensorDecoder {
     }
 
     /// A vector: `[...]`, `{"shape": [n], "data": [...]}` or `{"shape": [n], "dtype", "base64"}`.
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
     public static func vector<S: BLASScalar>(
         _ value: JSONValue,
         at pointer: JSONPointer,

@@ -141,7 +141,7 @@ struct BackpropServerCommand: ParsableCommand {
             )
             ProcessTuning.reexec(withBLASCore: core)
         }
-        ProcessTuning.tuneMalloc()
+        HeapTuning.keepLargeBuffersInHeap()
         // The pool parallelises across requests; OpenBLAS stays single-threaded (see BLASThreads).
         BLASThreads.set(1)
 

@@ -4,17 +4,6 @@ import Glibc
 
 /// Process-wide settings made before anything computes; each measured in bench/RESULTS.md.
 enum ProcessTuning {
-    /// Keeps tensor buffers up to 256 MiB in malloc's heap instead of fresh mmaps. Without it every
-    /// large request page-faults its buffers in again, and two workers faulting at once serialise
-    /// on the kernel's mm lock (2 workers were no faster than 1 on the large benchmark).
-    static func tuneMalloc() {
-        // glibc's <malloc.h> values; the Glibc module does not import that header.
-        let trimThreshold: Int32 = -1
-        let mmapThreshold: Int32 = -3
-        _ = glibcMallopt(mmapThreshold, 256 << 20)
-        _ = glibcMallopt(trimThreshold, 512 << 20)
-    }
-
     /// The OpenBLAS kernel to ask for when Debian's OpenBLAS 0.3.21 does not know this CPU and fell
     /// back to its generic "Prescott" kernels (measured 20 GFLOP/s sgemm here, against 131 with
     /// Cooperlake). nil when OpenBLAS chose well, the operator chose (OPENBLAS_CORETYPE is set), or
@@ -32,6 +21,8 @@ enum ProcessTuning {
     /// cannot change in a running process). Returns only if exec failed.
     static func reexec(withBLASCore core: String) {
         setenv("OPENBLAS_CORETYPE", core, 1)
+        // The pool runs OpenBLAS single-threaded; with this set it never starts threads of its own.
+        setenv("OPENBLAS_NUM_THREADS", "1", 0)
         let argv = CommandLine.unsafeArgv
         execv("/proc/self/exe", argv)
     }
@@ -42,8 +33,3 @@ enum ProcessTuning {
         return Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }))
     }
 }
-
-/// glibc's `int mallopt(int param, int value)` (declared in <malloc.h>, which Swift's Glibc module
-/// leaves out).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the benchmark requests: tiny (4-8-8-2, B=32), medium (784-256-128-10, B=64) and large
 (1024-1024-1024-10, B=256), relu hidden layers, softmax + cross-entropy with labels, each in the
-nested and the base64 encodings (requests and responses alike). Usage: make_requests.py OUTDIR"""
+nested, base64 and binary encodings (requests and responses alike). Usage: make_requests.py OUTDIR"""
 import base64
 import json
 import sys
@@ -30,6 +30,20 @@ def main(out):
                     "loss": "cross_entropy", "options": {"encoding": encoding}}
             with open(f"{out}/{name}-{encoding}.json", "w") as f:
                 json.dump(body, f)
+        # Binary body: JSON part, then the float64 bytes of W^1..W^L and the inputs, in document order.
+        blobs = []
+
+        def binary(m):
+            blobs.append(m.astype("<f8").tobytes())
+            return {"shape": list(m.shape), "dtype": "float64", "binaryDataSize": m.size * 8}
+
+        layers = [{"weights": binary(W), "activation": "softmax" if l == len(Ws) - 1 else "relu"} for l, W in enumerate(Ws)]
+        head = json.dumps({"network": {"layers": layers}, "batch": {"inputs": binary(X), "labels": labels},
+                           "loss": "cross_entropy", "options": {"encoding": "binary"}}).encode()
+        with open(f"{out}/{name}-binary.json", "wb") as f:
+            f.write(head + b"".join(blobs))
+        with open(f"{out}/{name}-binary.len", "w") as f:
+            f.write(str(len(head)))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 //   backprop-bench peak                  1024×1024 sgemm/dgemm, one thread
 //   backprop-bench wire FILE [REPEATS]   parse FILE (a nested JSON matrix) and write it back
 import Backprop
+import GradientService
+import Logging
 import Dispatch
 import WireFormat
 
@@ -136,7 +138,29 @@ func wire(_ path: String, repeats: Int) {
             + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count)}"#)
 }
 
+/// One whole request in process (parse, decode, compute, encode), as a worker runs it.
+func request(_ path: String, jsonLength: Int?, repeats: Int) {
+    guard let f = fopen(path, "rb") else { fatalError("cannot open \(path)") }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    fclose(f)
+    let handler = GradientHandler(
+        configuration: GradientHandler.Configuration(), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+    var times: [Double] = []
+    var size = 0
+    for _ in 0..<(repeats + 1) {
+        times.append(seconds { size = bytes.withUnsafeBytes { try! handler.compute(.gradients, $0, jsonLength: jsonLength).json.count } })
+    }
+    print(#"{"bench":"request","file":"\#(path)","median_s":\#(median(Array(times.dropFirst()))),"json_bytes":\#(size)}"#)
+}
+
 BLASThreads.set(1)
+HeapTuning.keepLargeBuffersInHeap()
 let args = CommandLine.arguments
 switch args.count > 1 ? args[1] : "" {
 case "compute":
@@ -145,6 +169,7 @@ case "compute":
         computeBench(Float.self, repeats: repeats, parallelism: p)
         computeBench(Double.self, repeats: repeats, parallelism: p)
     }
+case "request": request(args[2], jsonLength: args.count > 3 ? Int(args[3]) : nil, repeats: args.count > 4 ? Int(args[4])! : 10)
 case "peak": peak()
 case "peak2": peakConcurrent()
 case "wire": wire(args[2], repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5)
