@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every benchmark with its reference in the same session and prints markdown for
+# bench/RESULTS.md: compute (backprop-bench vs numpy, and sgemm peak), wire (vs orjson), HTTP
+# (vs raw libmicrohttpd). Benchmarks are not tests; CI does not run this.
+# Usage: bench/run.sh [ROUNDS]   (default 3 interleaved rounds; medians reported)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+out=bench/out; mkdir -p "$out"
+# One BLAS thread everywhere (the service runs one per worker), and the same OpenBLAS kernel
+# choice the server makes for itself (--blas-core auto) when Debian's OpenBLAS falls back.
+export OPENBLAS_NUM_THREADS=1
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  flags="$(grep -m1 '^flags' /proc/cpuinfo)"
+  case "$flags" in
+    *avx512_bf16*) export OPENBLAS_CORETYPE=Cooperlake ;;
+    *avx512bw*) export OPENBLAS_CORETYPE=SkylakeX ;;
+    *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
+  esac
+fi
+(cd Benchmarks && swift build -c release >/dev/null)
+bench=Benchmarks/.build/release/backprop-bench
+[ -f "$out/matrix.json" ] || python3 bench/numpy_ref.py make-wire "$out/matrix.json"
+results="$out/results.jsonl"; : > "$results"
+for r in $(seq "$rounds"); do
+  echo "round $r/$rounds" >&2
+  "$bench" peak >> "$results"
+  python3 bench/numpy_ref.py peak >> "$results"
+  "$bench" compute 5 >> "$results"
+  python3 bench/numpy_ref.py compute 5 >> "$results"
+  "$bench" wire "$out/matrix.json" 5 >> "$results"
+  python3 bench/numpy_ref.py wire "$out/matrix.json" 5 >> "$results"
+done
+python3 bench/summarize.py "$results"
+echo
+echo "### HTTP (wrk, 1 thread, 6 s per case; the server and raw libmicrohttpd on the same 2 cores)"
+echo
+bench/http.sh 6
