@@ -95,11 +95,23 @@ extension Activation {
                 for i in 0..<z.rows { Activation.softmaxRow(p, from: i * z.columns, count: z.columns) }
             }
         default:
+            // The switch is hoisted out of the loop for the common activations, so each loop is one
+            // tight (vectorisable) pass; the rest go through `value` per element.
             a.storage.withUnsafeMutableBufferPointer { p in
-                for i in p.indices { p[i] = value(p[i]) }
+                switch self {
+                case .relu: Activation.apply(p) { $0 > 0 ? $0 : 0 }
+                case .tanh: Activation.apply(p) { S.tanh($0) }
+                case .sigmoid: Activation.apply(p) { Activation.logistic($0) }
+                default: Activation.apply(p) { value($0) }
+                }
             }
         }
         return a
+    }
+
+    @inline(__always)
+    static func apply<S: BLASScalar>(_ p: UnsafeMutableBufferPointer<S>, _ f: (S) -> S) {
+        for i in p.indices { p[i] = f(p[i]) }
     }
 
     /// `δ = ∂C/∂z` from `g = ∂C/∂a`: `g ⊙ f'(z)` for elementwise activations, and for softmax the
@@ -128,7 +140,12 @@ extension Activation {
             delta.storage.withUnsafeMutableBufferPointer { d in
                 z.storage.withUnsafeBufferPointer { zp in
                     a.storage.withUnsafeBufferPointer { ap in
-                        for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }
+                        switch self {
+                        case .relu: for i in d.indices where !(zp[i] > 0) { d[i] = 0 }
+                        case .tanh: for i in d.indices { d[i] *= 1 - ap[i] * ap[i] }
+                        case .sigmoid: for i in d.indices { d[i] *= ap[i] * (1 - ap[i]) }
+                        default: for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }
+                        }
                     }
                 }
             }

@@ -57,12 +57,11 @@ extension Matrix {
         let kb = transposeB ? b.columns : b.rows
         let n = transposeB ? b.rows : b.columns
         precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
-        var c = Matrix(rows: m, columns: n)
-        if m == 0 || n == 0 { return c }
-        if k == 0 { return c }
-        a.storage.withUnsafeBufferPointer { ap in
-            b.storage.withUnsafeBufferPointer { bp in
-                c.storage.withUnsafeMutableBufferPointer { cp in
+        if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, columns: n) }
+        // beta = 0 overwrites C, so it is left uninitialised rather than zero-filled first.
+        let storage = [Scalar](unsafeUninitializedCapacity: m * n) { cp, initialized in
+            a.storage.withUnsafeBufferPointer { ap in
+                b.storage.withUnsafeBufferPointer { bp in
                     Scalar.gemm(
                         transposeA: transposeA,
                         transposeB: transposeB,
@@ -80,8 +79,9 @@ extension Matrix {
                     )
                 }
             }
+            initialized = m * n
         }
-        return c
+        return Matrix(rows: m, columns: n, storage: storage)
     }
 
     /// The sum of each column: `1^T · M`, shape [columns].
