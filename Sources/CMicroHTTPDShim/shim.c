@@ -39,6 +39,9 @@ struct MHD_Daemon *CMicroHTTPDShim_start(const CMicroHTTPDShim_Options *o,
     if (addr != NULL) opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)addr};
     // Two-pointer option: the function goes in .value, its closure in .ptr_value (checked in daemon.c).
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls};
+    if (o->notify_connection != NULL)
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)o->notify_connection,
+                                            o->notify_connection_cls};
     if (o->thread_pool_size > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)o->thread_pool_size, NULL};
     if (o->connection_timeout > 0)

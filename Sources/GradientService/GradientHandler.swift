@@ -11,6 +11,8 @@ public final class GradientHandler: HTTPHandler {
         public var limits = ServiceLimits()
         /// When set, `/v1/*` needs `Authorization: Bearer <token>`.
         public var authToken: String?
+        /// With a token set, require it on `/metrics` too (health and the spec always stay open).
+        public var protectMetrics = false
         /// Row blocks one large batch may be split into and computed at once (the worker count).
         public var parallelism = 1
         /// Seconds clients are told to wait in `Retry-After` when the service is saturated.
@@ -83,6 +85,9 @@ public final class GradientHandler: HTTPHandler {
         case .livez, .readyz, .openapi, .metrics:
             guard head.method == "GET" || head.method == "HEAD" else {
                 return .respond(render(.methodNotAllowed(head.method, allow: "GET, HEAD")))
+            }
+            if case .metrics = route, configuration.protectMetrics, let problem = authorize(head) {
+                return .respond(render(problem))
             }
             return .inline
         }

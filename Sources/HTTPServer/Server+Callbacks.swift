@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import CMicroHTTPDShim
 import Dispatch
 
 #if canImport(Glibc)
@@ -30,6 +31,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             server.handler.didRespond(to: head, with: response, bodyBytes: 0, seconds: 0)
             return queue(response, on: connection, requestID: head.requestID)
         }
+        server.watch?.headComplete(CMicroHTTPDShim_connection_fd(connection))
         let exchange = Exchange(
             connection: connection,
             head: head,
@@ -112,8 +114,28 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
     }
 }
 
+/// microhttpd's connection notices: a socket opened or closed (for the head deadline).
+/// The descriptor rides in the socket context (+1, so 0 is distinguishable from "unset").
+let connectionNotice: MHD_NotifyConnectionCallback = { cls, connection, socketContext, code in
+    guard let cls, let socketContext else { return }
+    let server = Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue()
+    if code.rawValue == 0, let connection {  // MHD_CONNECTION_NOTIFY_STARTED
+        let fd = CMicroHTTPDShim_connection_fd(connection)
+        guard fd >= 0 else { return }
+        socketContext.pointee = UnsafeMutableRawPointer(bitPattern: Int(fd) + 1)
+        server.watch?.opened(fd)
+    } else if let stored = socketContext.pointee {
+        server.watch?.closed(Int32(Int(bitPattern: stored) - 1))
+        socketContext.pointee = nil
+    }
+}
+
 /// microhttpd's completion notice: the request is over (answered, failed or closed).
-let completedHandler: MHD_RequestCompletedCallback = { _, _, conCls, _ in
+let completedHandler: MHD_RequestCompletedCallback = { cls, connection, conCls, _ in
+    if let cls, let connection {
+        let server = Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue()
+        server.watch?.requestEnded(CMicroHTTPDShim_connection_fd(connection))
+    }
     guard let conCls, let existing = conCls.pointee else { return }
     Unmanaged<Exchange>.fromOpaque(existing).release()
     conCls.pointee = nil

@@ -25,12 +25,17 @@ public final class Server: Sendable {
     /// Requests handed to a worker and not yet resumed. Incremented before `draining` is checked.
     let inFlight = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
+    /// Drops sockets whose request head takes longer than `connectionTimeout` (nil: no timeout).
+    let watch: ConnectionWatch?
 
     public init(configuration: ServerConfiguration, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
         pool = WorkerPool(workers: max(1, configuration.workers), queueCapacity: max(0, configuration.queueCapacity))
+        watch =
+            configuration.connectionTimeout > 0
+            ? ConnectionWatch(deadlineSeconds: Double(configuration.connectionTimeout)) : nil
     }
 
     /// The port bound (useful after asking for port 0).
@@ -63,7 +68,9 @@ public final class Server: Sendable {
                         connection_memory_limit: max(0, configuration.connectionMemoryLimit),
                         tls_key_pem: key,
                         tls_cert_pem: cert,
-                        use_epoll: 1
+                        use_epoll: 1,
+                        notify_connection: watch == nil ? nil : connectionNotice,
+                        notify_connection_cls: cls
                     )
                     return CMicroHTTPDShim_start(&options, accessHandler, cls, completedHandler, cls, &error)
                 }
@@ -98,6 +105,7 @@ public final class Server: Sendable {
             usleep(2000)
         }
         MHD_stop_daemon(d.pointer)
+        watch?.cancel()
         if listenFD >= 0 { close(listenFD) }
         daemon.withLock { $0 = nil }
         return true

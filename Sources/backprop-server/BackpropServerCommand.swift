@@ -85,6 +85,11 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "Require 'Authorization: Bearer <token>' on /v1/*; empty means no auth (env BACKPROP_AUTH_TOKEN).")
     var authToken: String = Env.string("BACKPROP_AUTH_TOKEN", "")
 
+    @Option(
+        help: "With --auth-token, also require the token on /metrics: true or false (env BACKPROP_PROTECT_METRICS)."
+    )
+    var protectMetrics: Bool = Env.string("BACKPROP_PROTECT_METRICS", "false") == "true"
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env BACKPROP_LOG_LEVEL).")
     var logLevel: String = Env.string("BACKPROP_LOG_LEVEL", "info")
 
@@ -154,6 +159,7 @@ struct BackpropServerCommand: ParsableCommand {
         service.limits.maxGradcheckParameters = maxGradcheckParameters
         service.authToken = authToken.isEmpty ? nil : authToken
         service.parallelism = workers
+        service.protectMetrics = protectMetrics
         let handler = GradientHandler(configuration: service, logger: logger)
 
         var http = ServerConfiguration()

@@ -162,6 +162,16 @@ struct ErrorResponseTests {
             try server.post("/v1/gradients", apiExample, headers: [("Authorization", "Bearer s3cret")]).status == 200
         )
         #expect(try server.client().request("GET", "/healthz").status == 200)
+        #expect(try server.client().request("GET", "/metrics").status == 200, "metrics open by default")
+        let locked = try LiveServer { service, _ in
+            service.authToken = "s3cret"
+            service.protectMetrics = true
+        }
+        #expect(try locked.client().request("GET", "/metrics").status == 401)
+        #expect(
+            try locked.client().request("GET", "/metrics", headers: [("Authorization", "Bearer s3cret")]).status == 200
+        )
+        #expect(try locked.client().request("GET", "/readyz").status == 200)
     }
 
     @Test("a bad request does not harm the good ones beside it")

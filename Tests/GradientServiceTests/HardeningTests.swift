@@ -63,6 +63,24 @@ struct HardeningTests {
         #expect(throws: (any Error).self) { _ = try slow.readReply() }
     }
 
+    @Test("a client sending its request head a byte at a time is dropped after --connection-timeout")
+    func slowHead() throws {
+        let server = try LiveServer { _, http in http.connectionTimeout = 1 }
+        let slow = try server.client()
+        var dropped = false
+        // One byte every 200 ms keeps microhttpd's idle timer happy forever; the head deadline does not.
+        for byte in Array("POST /v1/gradients HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8) {
+            do { try slow.send([byte]) } catch {
+                dropped = true
+                break
+            }
+            usleep(200_000)
+            // Others are served meanwhile.
+            if byte == UInt8(ascii: "v") { #expect(try server.post("/v1/gradients", apiExample).status == 200) }
+        }
+        #expect(dropped, "a client dribbling its head for 10 s was never dropped")
+    }
+
     @Test("deep nesting, huge exponents and truncated bodies are 400, fast and harmless")
     func hostileBodies() throws {
         let server = try LiveServer()

@@ -18,6 +18,8 @@ typedef struct CMicroHTTPDShim_Options {
     const char *tls_key_pem;          // both NULL: plain HTTP
     const char *tls_cert_pem;
     int use_epoll;                    // 1: MHD_USE_EPOLL (Linux)
+    MHD_NotifyConnectionCallback notify_connection;  // NULL: none
+    void *notify_connection_cls;
 } CMicroHTTPDShim_Options;
 
 /// Starts a daemon. Exists because MHD_start_daemon is variadic, which Swift cannot call.
