@@ -150,7 +150,7 @@ public final class GradientHandler: HTTPHandler {
             path: head.path,
             status: response.status,
             requestBytes: bodyBytes,
-            responseBytes: response.body.count,
+            responseBytes: response.byteCount,
             seconds: seconds
         )
         logger.info(
@@ -158,7 +158,7 @@ public final class GradientHandler: HTTPHandler {
             metadata: [
                 "request.id": "\(head.requestID)", "http.method": "\(head.method)", "http.path": "\(head.path)",
                 "http.status": "\(response.status)", "http.request_bytes": "\(bodyBytes)",
-                "http.response_bytes": "\(response.body.count)",
+                "http.response_bytes": "\(response.byteCount)",
                 "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
             ]
         )

@@ -11,12 +11,14 @@ public struct Encoded: Sendable {
     /// `Inference-Header-Content-Length` (Triton/KServe's binary tensor extension).
     var response: Response {
         if binary.isEmpty { return Response(status: 200, contentType: "application/json", body: json) }
-        return Response(
+        var response = Response(
             status: 200,
             contentType: "application/octet-stream",
-            body: json + binary,
+            body: json,
             headers: [("Inference-Header-Content-Length", String(json.count))]
         )
+        response.tail = binary
+        return response
     }
 }
 

@@ -51,6 +51,11 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// More bytes sent right after `body` (e.g. binary tensors after a JSON part), joined only
+    /// when the response is handed to microhttpd, so they are never concatenated twice.
+    public var tail: [UInt8] = []
+    /// `body` and `tail` together.
+    public var byteCount: Int { body.count + tail.count }
     /// Close the connection after this response (e.g. while draining).
     public var closeConnection = false
 

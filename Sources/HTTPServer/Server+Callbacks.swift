@@ -100,6 +100,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             return finish(exchange, server.handler.response(for: .overloaded, head: exchange.head), server)
         }
         exchange.dispatched = true
+        server.unfinished.add(1, ordering: .acquiringAndReleasing)
         // Suspend first, then publish the job: a resume before the suspend is undefined.
         MHD_suspend_connection(connection)
         let handler = server.handler
@@ -137,7 +138,11 @@ let completedHandler: MHD_RequestCompletedCallback = { cls, connection, conCls, 
         server.watch?.requestEnded(CMicroHTTPDShim_connection_fd(connection))
     }
     guard let conCls, let existing = conCls.pointee else { return }
-    Unmanaged<Exchange>.fromOpaque(existing).release()
+    let exchange = Unmanaged<Exchange>.fromOpaque(existing)
+    if exchange.takeUnretainedValue().dispatched, let cls {
+        Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue().unfinished.subtract(1, ordering: .acquiringAndReleasing)
+    }
+    exchange.release()
     conCls.pointee = nil
 }
 
@@ -151,7 +156,7 @@ private func finish(_ exchange: Exchange, _ response: Response, _ server: Server
 /// Hands the body to microhttpd without copying it: a retained box keeps the bytes alive until
 /// microhttpd's free callback releases it.
 private func queue(_ response: Response, on connection: OpaquePointer, requestID: String) -> MHD_Result {
-    let box = ResponseBody(response.body)
+    let box = ResponseBody(response.body, response.tail)
     let unmanaged = Unmanaged.passRetained(box)
     guard
         let r = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -182,14 +187,18 @@ private final class ResponseBody {
     let pointer: UnsafeMutableRawPointer?
     let count: Int
 
-    init(_ bytes: [UInt8]) {
-        count = bytes.count
-        if bytes.isEmpty {
+    /// `body` then `tail`, in one allocation: the single copy into memory whose address stays
+    /// put for microhttpd (and the only place the two parts are joined).
+    init(_ body: [UInt8], _ tail: [UInt8]) {
+        count = body.count + tail.count
+        if count == 0 {
             pointer = nil
         } else {
-            // One copy out of the array into memory whose address is stable for microhttpd.
-            let p = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 16)
-            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            let p = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+            body.withUnsafeBytes { if let base = $0.baseAddress { p.copyMemory(from: base, byteCount: body.count) } }
+            tail.withUnsafeBytes {
+                if let base = $0.baseAddress { (p + body.count).copyMemory(from: base, byteCount: tail.count) }
+            }
             pointer = p
         }
     }

@@ -24,6 +24,10 @@ public final class Server: Sendable {
     let draining = Atomic<Bool>(false)
     /// Requests handed to a worker and not yet resumed. Incremented before `draining` is checked.
     let inFlight = Atomic<Int>(0)
+    /// Requests handed to a worker whose response microhttpd has not finished sending yet. A
+    /// resumed connection's answer is queued and sent by the polling thread after the worker is
+    /// done, so `stop()` waits for this too, or MHD_stop_daemon would cut the answer off.
+    let unfinished = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     /// Drops sockets whose request head takes longer than `connectionTimeout` (nil: no timeout).
     let watch: ConnectionWatch?
@@ -94,7 +98,7 @@ public final class Server: Sendable {
         guard let d = daemon.withLock({ $0 }) else { return true }
         let listenFD = MHD_quiesce_daemon(d.pointer)
         let deadline = DispatchTime.now() + configuration.drainTimeout
-        while inFlight.load(ordering: .acquiring) > 0 {
+        while inFlight.load(ordering: .acquiring) > 0 || unfinished.load(ordering: .acquiring) > 0 {
             if DispatchTime.now() > deadline {
                 logger.warning(
                     "drain timeout: requests still in flight",
