@@ -42,6 +42,35 @@ struct HardeningTests {
         #expect(try server.post("/v1/gradients", apiExample).status == 200)
     }
 
+    @Test("while every worker is busy and the queue is full, /readyz is 503 and work gets 503 + Retry-After")
+    func saturatedReadiness() throws {
+        let server = try LiveServer { _, http in
+            http.workers = 1
+            http.queueCapacity = 0
+        }
+        let busy = try server.client()
+        let body = Array(Self.slowGradcheck.utf8)
+        try busy.send(
+            Array(
+                "POST /v1/gradcheck HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8
+            )
+                + body
+        )
+        for _ in 0..<500 where server.server.busyWorkers == 0 { usleep(2_000) }
+        let ready = try server.client().request("GET", "/readyz")
+        #expect(ready.status == 503)
+        #expect(ready.text == "saturated\n")
+        let refused = try server.post("/v1/gradients", apiExample)
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] == "1")
+        #expect(refused.headers["content-type"] == "application/problem+json")
+        #expect(try busy.readReply().status == 200)
+        // The worker frees its slot just after handing the answer over.
+        for _ in 0..<200 where server.server.isSaturated { usleep(10_000) }
+        #expect(try server.client().request("GET", "/readyz").status == 200)
+    }
+
     @Test("a client sending its body too slowly is disconnected; others are served meanwhile")
     func slowBody() throws {
         let server = try LiveServer { _, http in http.bodyTimeout = 0.3 }
