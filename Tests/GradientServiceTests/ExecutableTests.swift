@@ -100,23 +100,8 @@ struct ExecutableTests {
         }
         try #require(ready)
         #expect(try Self.run(["--healthcheck"], environment: ["BACKPROP_PORT": String(port)]).status == 0)
-        // A request heavy enough to still be running when the signal lands: gradcheck of ~2k parameters.
-        let n = 40
-        func matrix(_ rows: Int, _ value: (Int, Int) -> Double) -> String {
-            var rowTexts: [String] = []
-            for i in 0..<rows {
-                let cells: [String] = (0..<n).map { (j: Int) -> String in String(value(i, j)) }
-                rowTexts.append("[" + cells.joined(separator: ",") + "]")
-            }
-            return "[" + rowTexts.joined(separator: ",") + "]"
-        }
-        let weights = matrix(n) { i, j in Double((i * 7 + j * 3) % 11) / 50 - 0.1 }
-        let inputs = matrix(64) { k, j in Double((k + j) % 5) / 5 }
-        let targets = matrix(64) { _, _ in 0.5 }
-        let body = """
-            {"network": {"layers": [{"weights": \(weights), "activation": "tanh"}, {"weights": \(weights), "activation": "identity"}]},
-             "batch": {"inputs": \(inputs), "targets": \(targets)}, "loss": "mse"}
-            """
+        // A request heavy enough to still be running when the signal lands (a ~3,300-parameter gradcheck).
+        let body = HardeningTests.slowGradcheck
         let client = try HTTPClient(port: port)
         try client.send(
             Array(

@@ -7,7 +7,8 @@ import Glibc
 
 @Suite("Timeouts, limits and hostile inputs", .serialized)
 struct HardeningTests {
-    /// A gradcheck big enough to take well over 50 ms in any build (≈ 3 300 parameters × 2 passes).
+    /// A gradcheck big enough to take well over 50 ms in any build (≈ 3 300 parameters × 2 passes);
+    /// also the in-flight request of the SIGTERM test.
     static let slowGradcheck: String = {
         let n = 40
         func matrix(_ rows: Int, _ value: (Int, Int) -> Double) -> String {

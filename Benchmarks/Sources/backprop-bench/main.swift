@@ -103,8 +103,9 @@ func peakConcurrent() {
     print(#"{"bench":"peak-2-threads","dtype":"float32","gflops":\#(8 * 2 * Double(n * n * n) / median(times) / 1e9)}"#)
 }
 
-func wire(_ path: String, repeats: Int) {
+func readAll(_ path: String) -> [UInt8] {
     guard let f = fopen(path, "rb") else { fatalError("cannot open \(path)") }
+    defer { fclose(f) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
@@ -112,7 +113,11 @@ func wire(_ path: String, repeats: Int) {
         if n <= 0 { break }
         bytes += chunk[0..<n]
     }
-    fclose(f)
+    return bytes
+}
+
+func wire(_ path: String, repeats: Int) {
+    let bytes = readAll(path)
     var parseTimes: [Double] = []
     var writeTimes: [Double] = []
     var matrix = Matrix<Double>(rows: 0, columns: 0)
@@ -140,15 +145,7 @@ func wire(_ path: String, repeats: Int) {
 
 /// One whole request in process (parse, decode, compute, encode), as a worker runs it.
 func request(_ path: String, jsonLength: Int?, repeats: Int) {
-    guard let f = fopen(path, "rb") else { fatalError("cannot open \(path)") }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n <= 0 { break }
-        bytes += chunk[0..<n]
-    }
-    fclose(f)
+    let bytes = readAll(path)
     let handler = GradientHandler(
         configuration: GradientHandler.Configuration(), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
     var times: [Double] = []
