@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -13,14 +12,15 @@ import Glibc
 /// head is complete, and a timer shuts down sockets past the deadline. `shutdown` (not `close`)
 /// leaves the descriptor to microhttpd, which sees the socket end and cleans up as usual; the
 /// lock is held across it, so microhttpd cannot close and reuse the descriptor meanwhile.
-/// `@unchecked Sendable`: the table is behind a Mutex, and the timer (thread-safe itself) is only
+/// `@unchecked Sendable`: the table is behind a lock, and the timer (thread-safe itself) is only
 /// set up in `init` and cancelled in `cancel`.
 final class ConnectionWatch: @unchecked Sendable {
     private struct Entry {
         var since: UInt64
         var inRequest: Bool
+        var shutDown = false
     }
-    private let entries = Mutex<[Int32: Entry]>([:])
+    private let entries = PThreadLock<[Int32: Entry]>([:])
     private let timer: DispatchSourceTimer
     let deadlineNanoseconds: UInt64
 
@@ -45,13 +45,15 @@ final class ConnectionWatch: @unchecked Sendable {
     func sweep() -> Int {
         let now = Self.now
         return entries.withLock { table in
-            var dropped = 0
-            for (fd, entry) in table where !entry.inRequest && now - entry.since > deadlineNanoseconds {
+            let late = table.filter { entry in
+                let e = entry.value
+                return !e.inRequest && !e.shutDown && now > e.since && now - e.since > deadlineNanoseconds
+            }.map(\.key)
+            for fd in late {
                 shutdown(fd, Int32(SHUT_RDWR))
-                table[fd]?.since = UInt64.max / 2  // once is enough
-                dropped += 1
+                table[fd]?.shutDown = true  // once is enough; microhttpd's close notice removes it
             }
-            return dropped
+            return late.count
         }
     }
 
