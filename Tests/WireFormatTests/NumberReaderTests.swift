@@ -41,6 +41,28 @@ struct NumberReaderTests {
         #expect(read("-1E+382") == -.infinity)
     }
 
+    @Test("200 000 random decimals (1–19 digits, exponents −360…320) read exactly as strtod reads them")
+    func randomDecimals() {
+        var g = SeededGenerator(seed: 77)
+        for k in 0..<200_000 {
+            let digits = Int.random(in: 1...19, using: &g)
+            var text = String(UInt64.random(in: 1...9, using: &g))
+            for _ in 1..<digits { text += String(UInt64.random(in: 0...9, using: &g)) }
+            // Ties and near-ties: sometimes end in 5 or 50…0.
+            if k % 7 == 0 { text = String(text.dropLast()) + "5" }
+            let e = Int.random(in: -360...320, using: &g)
+            // JSON needs a digit after ".", so a one-digit mantissa has no point.
+            let mantissa = text.count > 1 ? "\(text.prefix(1)).\(text.dropFirst())" : text
+            let literal = k % 3 == 0 ? "\(text)e\(e)" : k % 3 == 1 ? "0.\(text)e\(e)" : "\(mantissa)E+\(max(0, e))"
+            let got = read(literal)
+            let expected = strtod(literal, nil)
+            if got?.bitPattern != expected.bitPattern {
+                Issue.record("\(literal): read \(String(describing: got)), strtod \(expected)")
+                return
+            }
+        }
+    }
+
     @Test("100 000 random doubles round-trip bit for bit through description and back")
     func randomRoundTrips() throws {
         var g = SeededGenerator(seed: 2026)
