@@ -169,6 +169,33 @@ extension Network {
         )
     }
 
+    /// The delta recursion alone (no ∇W, ∇b): Δ^L from the loss, then Δ^l = (Δ^{l+1} W^{l+1}) ⊙ f'(Z^l).
+    /// Used by the row-block path, which forms ∇W over the whole batch afterwards.
+    func deltas(
+        _ pass: ForwardPass<Scalar>,
+        targets: Matrix<Scalar>,
+        loss: Loss,
+        reduction: Reduction,
+        inputGradient wantInputGradient: Bool
+    ) -> (cost: Scalar, delta: [Matrix<Scalar>], inputGradient: Matrix<Scalar>?) {
+        let count = layers.count
+        let (cost, outputDelta) = loss.evaluate(
+            z: pass.z[count - 1],
+            a: pass.a[count],
+            targets: targets,
+            output: layers[count - 1].activation,
+            reduction: reduction
+        )
+        var delta = [Matrix<Scalar>](repeating: outputDelta, count: count)
+        var inputGradient: Matrix<Scalar>?
+        for l in stride(from: count - 1, to: 0, by: -1) {
+            let g = Matrix.product(delta[l], layers[l].weights)  // ∂C/∂A^{l−1}: [B, n_{l−1}]
+            delta[l - 1] = layers[l - 1].activation.backward(z: pass.z[l - 1], a: pass.a[l], gradient: g)
+        }
+        if wantInputGradient { inputGradient = Matrix.product(delta[0], layers[0].weights) }  // [B, n_0]
+        return (cost, delta, inputGradient)
+    }
+
     /// Forward then backward, after validating the batch.
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
