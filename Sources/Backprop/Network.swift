@@ -135,42 +135,19 @@ extension Network {
         reduction: Reduction,
         inputGradient wantInputGradient: Bool = false
     ) -> Gradients<Scalar> {
-        let count = layers.count
-        let (cost, outputDelta) = loss.evaluate(
-            z: pass.z[count - 1],
-            a: pass.a[count],
-            targets: targets,
-            output: layers[count - 1].activation,
-            reduction: reduction
-        )
-        var delta = [Matrix<Scalar>?](repeating: nil, count: count)
-        var weightGradient = [Matrix<Scalar>?](repeating: nil, count: count)
-        var biasGradient = [[Scalar]](repeating: [], count: count)
-        delta[count - 1] = outputDelta
-        var inputGradient: Matrix<Scalar>?
-
-        for l in stride(from: count - 1, through: 0, by: -1) {
-            let d = delta[l]!  // Δ^l: [B, n_l]
-            weightGradient[l] = Matrix.product(d, transposed: true, pass.a[l])  // [n_l, n_{l−1}]
-            biasGradient[l] = d.columnSums()  // [n_l]
-            if l > 0 {
-                let g = Matrix.product(d, layers[l].weights)  // ∂C/∂A^{l−1}: [B, n_{l−1}]
-                delta[l - 1] = layers[l - 1].activation.backward(z: pass.z[l - 1], a: pass.a[l], gradient: g)
-            } else if wantInputGradient {
-                inputGradient = Matrix.product(d, layers[0].weights)  // ∂C/∂A^0: [B, n_0]
-            }
-        }
+        let d = deltas(pass, targets: targets, loss: loss, reduction: reduction, inputGradient: wantInputGradient)
         return Gradients(
-            cost: cost,
-            delta: delta.map { $0! },
-            weightGradient: weightGradient.map { $0! },
-            biasGradient: biasGradient,
-            inputGradient: inputGradient
+            cost: d.cost,
+            delta: d.delta,
+            // ∇W^l = (Δ^l)^T A^{l−1}: [n_l, n_{l−1}]; ∇b^l = 1^T Δ^l: [n_l]
+            weightGradient: layers.indices.map { l in Matrix.product(d.delta[l], transposed: true, pass.a[l]) },
+            biasGradient: d.delta.map { $0.columnSums() },
+            inputGradient: d.inputGradient
         )
     }
 
     /// The delta recursion alone (no ∇W, ∇b): Δ^L from the loss, then Δ^l = (Δ^{l+1} W^{l+1}) ⊙ f'(Z^l).
-    /// Used by the row-block path, which forms ∇W over the whole batch afterwards.
+    /// `backward` adds ∇W and ∇b to it; the row-block path forms ∇W over the whole batch afterwards.
     func deltas(
         _ pass: ForwardPass<Scalar>,
         targets: Matrix<Scalar>,
