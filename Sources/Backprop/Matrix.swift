@@ -85,8 +85,6 @@ extension Matrix {
     }
 
     /// The sum of each column: `1^T · M`, shape [columns].
-    @_specialize(exported:true,where Scalar == Float)
-    @_specialize(exported:true,where Scalar == Double)
     public func columnSums() -> [Scalar] {
         var sums = [Scalar](repeating: 0, count: columns)
         storage.withUnsafeBufferPointer { p in
