@@ -37,7 +37,12 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")]
         ),
         // JSON bytes <-> tensors, with JSON Pointers for every fault.
-        .target(name: "WireFormat", dependencies: ["Backprop"]),
+        // The generators of its two lookup tables sit beside them.
+        .target(
+            name: "WireFormat",
+            dependencies: ["Backprop"],
+            exclude: ["make_powers_of_five.py", "make_schubfach_table.py"]
+        ),
         // HTTP over libmicrohttpd and a Dispatch worker pool; knows nothing of gradients.
         .target(
             name: "HTTPServer",

@@ -23,6 +23,7 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         self.init(rows: nested.count, columns: columns, storage: nested.flatMap { $0 })
     }
 
+    @inlinable
     public subscript(row: Int, column: Int) -> Scalar {
         get { storage[row * columns + column] }
         set { storage[row * columns + column] = newValue }

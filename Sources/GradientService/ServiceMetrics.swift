@@ -2,6 +2,7 @@ import Dispatch
 import HTTPServer
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into one Prometheus registry and
 /// rendered at `GET /metrics` in the Prometheus text format.
@@ -47,25 +48,74 @@ public final class ServiceMetrics: Sendable {
         let route = Self.routeLabel(path)
         let knownMethod =
             ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"].contains(method) ? method : "other"
-        Metrics.Counter(
-            label: "http_requests_total",
-            dimensions: [("route", route), ("method", knownMethod), ("status", String(status))],
-            factory: factory
-        ).increment()
-        Metrics.Timer(label: "http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
-        Metrics.Counter(label: "http_request_bytes_total", dimensions: [("route", route)], factory: factory)
-            .increment(by: requestBytes)
-        Metrics.Counter(label: "http_response_bytes_total", dimensions: [("route", route)], factory: factory)
-            .increment(by: responseBytes)
+        let handles = requestHandles(RequestKey(route: route, method: knownMethod, status: status))
+        handles.requests.increment()
+        handles.duration.recordNanoseconds(Int64(seconds * 1e9))
+        handles.requestBytes.increment(by: requestBytes)
+        handles.responseBytes.increment(by: responseBytes)
     }
 
     func recordComputation(operation: Operation, dtype: String) {
-        Metrics.Counter(
-            label: "gradient_computations_total",
-            dimensions: [("operation", operation.rawValue), ("dtype", dtype)],
-            factory: factory
-        ).increment()
+        let key = "\(operation.rawValue) \(dtype)"
+        let counter = computations.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Metrics.Counter(
+                label: "gradient_computations_total",
+                dimensions: [("operation", operation.rawValue), ("dtype", dtype)],
+                factory: factory
+            )
+            cache[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    // Handles are made once per label set and kept: making one goes through the registry's lock,
+    // name validation and label lookup, which cost more than the tiny requests being counted.
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private struct RequestHandles: Sendable {
+        let requests: Metrics.Counter
+        let duration: Metrics.Timer
+        let requestBytes: Metrics.Counter
+        let responseBytes: Metrics.Counter
+    }
+
+    private let requests = Mutex<[RequestKey: RequestHandles]>([:])
+    private let computations = Mutex<[String: Metrics.Counter]>([:])
+
+    private func requestHandles(_ key: RequestKey) -> RequestHandles {
+        requests.withLock { cache in
+            if let handles = cache[key] { return handles }
+            let handles = RequestHandles(
+                requests: Metrics.Counter(
+                    label: "http_requests_total",
+                    dimensions: [("route", key.route), ("method", key.method), ("status", String(key.status))],
+                    factory: factory
+                ),
+                duration: Metrics.Timer(
+                    label: "http_request_duration_seconds",
+                    dimensions: [("route", key.route)],
+                    factory: factory
+                ),
+                requestBytes: Metrics.Counter(
+                    label: "http_request_bytes_total",
+                    dimensions: [("route", key.route)],
+                    factory: factory
+                ),
+                responseBytes: Metrics.Counter(
+                    label: "http_response_bytes_total",
+                    dimensions: [("route", key.route)],
+                    factory: factory
+                )
+            )
+            cache[key] = handles
+            return handles
+        }
     }
 
     /// The Prometheus text, with the pool gauges read now.

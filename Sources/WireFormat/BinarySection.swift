@@ -7,7 +7,7 @@
 public struct BinarySection: @unchecked Sendable {
     /// Valid while the request is handled (it points into the request body).
     public let bytes: UnsafeRawBufferPointer
-    private var ranges: [String: Range<Int>] = [:]
+    private var ranges: [JSONPointer: Range<Int>] = [:]
 
     /// Indexes every `binaryDataSize` in `root`; the sizes must add up to `bytes.count` exactly.
     public init(root: JSONValue, bytes: UnsafeRawBufferPointer) throws(WireError) {
@@ -25,7 +25,7 @@ public struct BinarySection: @unchecked Sendable {
         _ value: JSONValue,
         at pointer: JSONPointer,
         next: inout Int,
-        ranges: inout [String: Range<Int>]
+        ranges: inout [JSONPointer: Range<Int>]
     ) throws(WireError) {
         switch value {
         case .object(let members):
@@ -36,7 +36,7 @@ public struct BinarySection: @unchecked Sendable {
                         detail: "binaryDataSize must be a non-negative integer"
                     )
                 }
-                ranges[pointer.description] = next..<(next + Int(n))
+                ranges[pointer] = next..<(next + Int(n))
                 next += Int(n)
                 return
             }
@@ -49,5 +49,5 @@ public struct BinarySection: @unchecked Sendable {
     }
 
     /// The bytes of the tensor at `pointer`.
-    func range(at pointer: JSONPointer) -> Range<Int>? { ranges[pointer.description] }
+    func range(at pointer: JSONPointer) -> Range<Int>? { ranges[pointer] }
 }

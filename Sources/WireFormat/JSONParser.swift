@@ -249,6 +249,9 @@ public struct JSONParser: ~Copyable {
     }
 
     private static func decodeUTF8(_ raw: UnsafeRawBufferPointer, at offset: Int) throws(WireError) -> String {
+        // ASCII (every key, dtype and name the API defines) needs no validation.
+        let units = raw.assumingMemoryBound(to: UInt8.self)
+        if !units.contains(where: { $0 >= 0x80 }) { return String(decoding: units, as: UTF8.self) }
         guard let s = String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw .malformed(offset: offset, reason: "string is not valid UTF-8")
         }

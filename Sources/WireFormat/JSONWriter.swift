@@ -110,14 +110,48 @@ public struct JSONWriter: TextOutputStream {
 
     /// A row-major array of numbers, `[v0,v1,...]`. Specialised: it writes every element of every
     /// response tensor, and a generic body would reach each through protocol witnesses.
+    ///
+    /// Doubles are printed in place into the buffer, a block of elements at a time, by
+    /// `ShortestDigits` (same text as `description`, measured faster); floats go through
+    /// Swift's printer.
     @_specialize(exported:true,where S == Double)
     @_specialize(exported:true,where S == Float)
     public mutating func numbers<S: BinaryFloatingPoint & TextOutputStreamable>(_ values: UnsafeBufferPointer<S>) {
         beforeValue()
         bytes.append(UInt8(ascii: "["))
-        for k in values.indices {
-            if k > 0 { bytes.append(UInt8(ascii: ",")) }
-            writeNumberRaw(values[k])
+        if S.self == Double.self {
+            let block = 1024
+            var k = 0
+            while k < values.count {
+                let n = min(block, values.count - k)
+                let start = bytes.count
+                let room = n * ShortestDigits.maxBytes
+                bytes.append(contentsOf: repeatElement(0, count: room))
+                let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+                    let first = buffer.baseAddress! + start
+                    var p = first
+                    for i in k..<(k + n) {
+                        if i > 0 {
+                            p.pointee = UInt8(ascii: ",")
+                            p += 1
+                        }
+                        let v = values[i]
+                        if !v.isFinite {
+                            p += ShortestDigits.writeNull(to: p)
+                        } else {
+                            p += ShortestDigits.write(unsafeBitCast(v, to: Double.self), to: p)
+                        }
+                    }
+                    return p - first
+                }
+                bytes.removeLast(room - used)
+                k += n
+            }
+        } else {
+            for k in values.indices {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeNumberRaw(values[k])
+            }
         }
         bytes.append(UInt8(ascii: "]"))
     }
@@ -132,6 +166,18 @@ public struct JSONWriter: TextOutputStream {
 
     private mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Fast path: keys and names need no escapes, so copy their bytes in one go.
+        var s = s
+        let plain = s.withUTF8 { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if plain {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for c in s.utf8 {
             switch c {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])

@@ -1,0 +1,59 @@
+import TestSupport
+import Testing
+import WireFormat
+
+/// The writer's own shortest-digit printer (Schubfach) against Swift's `description`: the same
+/// text, character for character, so responses read back to the same bits and look as before.
+@Suite("JSONWriter numbers match description")
+struct JSONWriterNumberTests {
+    func written(_ values: [Double]) -> String {
+        var w = JSONWriter()
+        values.withUnsafeBufferPointer { w.numbers($0) }
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    func expected(_ values: [Double]) -> String {
+        "[" + values.map { $0.isFinite ? $0.description : "null" }.joined(separator: ",") + "]"
+    }
+
+    @Test func edgeCases() {
+        var values: [Double] = [
+            0, -0.0, 1, -1, 0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 10, 100, 1e15, 1e16, 1e17, 1e21, 1e22, 1e23,
+            9_007_199_254_740_992, 9_007_199_254_740_993, 9_007_199_254_740_994, 18_014_398_509_481_984,
+            123_456_789_012_345_678, 0.001, 0.0001, 0.00001, 0.000123, 1.5e-5, 9.999e-5, 123.456, 4.35,
+            1_234_567, 2.5e-4, 5e-324, 1e-323, 1.5e-323, 2.2250738585072014e-308, 2.225073858507201e-308,
+            1.7976931348623157e308, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude,
+            .ulpOfOne, 1 + .ulpOfOne, 1 - .ulpOfOne / 2, .pi, -.pi, 299_792_458, 6.02214076e23,
+            1.602176634e-19, 0.6928120591279484, 9.5e15, 5e15 + 0.5, -4.2e-7, .infinity, -.infinity, .nan,
+        ]
+        for e in -325...309 {
+            values.append(Double("1e\(e)")!)
+            values.append(Double("9.999999999999999e\(e)") ?? 1)
+        }
+        for e in -1074...1023 { values.append(Double(sign: .plus, exponent: e, significand: 1)) }
+        for v in values { #expect(written([v]) == expected([v]), "\(v.bitPattern)") }
+        #expect(written(values) == expected(values))
+    }
+
+    @Test func randomBitPatterns() {
+        var rng = SeededGenerator(seed: 20_261_129)
+        var values: [Double] = []
+        for _ in 0..<400_000 { values.append(Double(bitPattern: rng.next())) }
+        // Values of the size gradients have, with 15-17 significant digits.
+        for _ in 0..<200_000 { values.append(Double.random(in: -1...1, using: &rng) * 1e-3) }
+        var mismatches: [UInt64] = []
+        for v in values where written([v]) != expected([v]) {
+            mismatches.append(v.bitPattern)
+            if mismatches.count > 5 { break }
+        }
+        #expect(mismatches.isEmpty, "first mismatching bit patterns: \(mismatches)")
+    }
+
+    @Test func floatsToo() {
+        var w = JSONWriter()
+        let values: [Float] = [0, 1, 0.1, 1e-5, 1e7, 16_777_216, 33_554_432, 3.4028235e38, 1e-45, .nan]
+        values.withUnsafeBufferPointer { w.numbers($0) }
+        let text = "[" + values.map { $0.isFinite ? $0.description : "null" }.joined(separator: ",") + "]"
+        #expect(String(decoding: w.bytes, as: UTF8.self) == text)
+    }
+}
