@@ -99,7 +99,7 @@ extension Activation {
             // tight (vectorisable) pass; the rest go through `value` per element.
             a.storage.withUnsafeMutableBufferPointer { p in
                 switch self {
-                case .relu: Activation.apply(p) { $0 > 0 ? $0 : 0 }
+                case .relu: S.reluForward(p)
                 case .tanh: Activation.apply(p) { S.tanh($0) }
                 case .sigmoid: Activation.apply(p) { Activation.logistic($0) }
                 default: Activation.apply(p) { value($0) }
@@ -141,7 +141,7 @@ extension Activation {
                 z.storage.withUnsafeBufferPointer { zp in
                     a.storage.withUnsafeBufferPointer { ap in
                         switch self {
-                        case .relu: for i in d.indices where !(zp[i] > 0) { d[i] = 0 }
+                        case .relu: S.reluBackward(d, zp)
                         case .tanh: for i in d.indices { d[i] *= 1 - ap[i] * ap[i] }
                         case .sigmoid: for i in d.indices { d[i] *= ap[i] * (1 - ap[i]) }
                         default: for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }

@@ -10,6 +10,12 @@ where Self.RawSignificand: FixedWidthInteger {
     /// The name of this type on the wire (`"float32"` or `"float64"`).
     static var dtypeName: String { get }
 
+    /// a = max(z, 0) in place (NaN becomes 0), in concrete vectors (see ReLU.swift).
+    static func reluForward(_ p: UnsafeMutableBufferPointer<Self>)
+
+    /// δ = g where z > 0, else 0, in place in `d` (relu'(0) = 0).
+    static func reluBackward(_ d: UnsafeMutableBufferPointer<Self>, _ z: UnsafeBufferPointer<Self>)
+
     /// C ← alpha · op(A) · op(B) + beta · C, all row-major; `op` transposes when asked.
     /// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n]; lda/ldb/ldc are row strides.
     static func gemm(

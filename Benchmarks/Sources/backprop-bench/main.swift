@@ -1,6 +1,7 @@
 // backprop-bench: compute-only and wire-only timings, printed one JSON object per line so
 // bench/run.sh can set them beside numpy and orjson from the same run.
-//   backprop-bench compute [REPEATS]     forward+backward for tiny/medium/large, float32/float64
+//   backprop-bench compute [REPEATS [SHAPE [DTYPE [WORKERS]]]]
+//                                        forward+backward for tiny/medium/large, float32/float64
 //   backprop-bench peak                  1024×1024 sgemm/dgemm, one thread
 //   backprop-bench wire FILE [REPEATS]   parse FILE (a nested JSON matrix) and write it back
 import Backprop
@@ -46,8 +47,8 @@ func flops(_ widths: [Int], _ batch: Int) -> Double {
     return f
 }
 
-func computeBench<S: BLASScalar>(_: S.Type, repeats: Int, parallelism: Int) {
-    for shape in shapes {
+func computeBench<S: BLASScalar>(_: S.Type, repeats: Int, parallelism: Int, only: String? = nil) {
+    for shape in shapes where only == nil || only == shape.name {
         var g = Rng(s: 42)
         var layers: [Layer<S>] = []
         for l in 1..<shape.widths.count {
@@ -162,9 +163,13 @@ let args = CommandLine.arguments
 switch args.count > 1 ? args[1] : "" {
 case "compute":
     let repeats = args.count > 2 ? Int(args[2]) ?? 5 : 5
-    for p in [1, 2] {
-        computeBench(Float.self, repeats: repeats, parallelism: p)
-        computeBench(Double.self, repeats: repeats, parallelism: p)
+    // Optional filters, for profiling one case: compute REPEATS SHAPE DTYPE WORKERS
+    let only = args.count > 3 ? args[3] : nil
+    let dtype = args.count > 4 ? args[4] : nil
+    let workers = args.count > 5 ? [Int(args[5])!] : [1, 2]
+    for p in workers {
+        if dtype != "float64" { computeBench(Float.self, repeats: repeats, parallelism: p, only: only) }
+        if dtype != "float32" { computeBench(Double.self, repeats: repeats, parallelism: p, only: only) }
     }
 case "request": request(args[2], jsonLength: args.count > 3 ? Int(args[3]) : nil, repeats: args.count > 4 ? Int(args[4])! : 10)
 case "peak": peak()
