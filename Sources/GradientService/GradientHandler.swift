@@ -98,8 +98,13 @@ public final class GradientHandler: HTTPHandler {
         case .compute(let operation)?:
             do {
                 let jsonLength = request.head[header: "inference-header-content-length"].flatMap { Int($0) }
-                return try compute(operation, request.body, jsonLength: jsonLength, shouldStop: { request.isExpired })
-                    .response
+                return try compute(
+                    operation,
+                    request.body,
+                    jsonLength: jsonLength,
+                    releaseBody: request.releaseBody,
+                    shouldStop: { request.isExpired }
+                ).response
             } catch {
                 return render(error)
             }
@@ -164,15 +169,54 @@ public final class GradientHandler: HTTPHandler {
         )
     }
 
-    /// Parses, validates and computes one request; any failure is a `Problem`.
     /// Parses, validates and computes one request; any failure is a `Problem`. `shouldStop` is
     /// polled between steps (and inside gradcheck); when it says so the answer is 503.
+    /// `releaseBody` is called once the body is decoded into the request's own matrices, and the
+    /// parsed document is dropped then too, so neither is held while the request computes.
     public func compute(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
         jsonLength: Int? = nil,
+        releaseBody: () -> Void = {},
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
+        let decoded = try decode(operation, body, jsonLength: jsonLength)
+        releaseBody()
+        let result: Encoded
+        let dtype: String
+        switch decoded {
+        case .float32(let request):
+            dtype = Float.dtypeName
+            result = try Computation.run(
+                operation,
+                request,
+                parallelism: configuration.parallelism,
+                shouldStop: shouldStop
+            )
+        case .float64(let request):
+            dtype = Double.dtypeName
+            result = try Computation.run(
+                operation,
+                request,
+                parallelism: configuration.parallelism,
+                shouldStop: shouldStop
+            )
+        }
+        metrics.recordComputation(operation: operation, dtype: dtype)
+        return result
+    }
+
+    private enum Decoded {
+        case float32(GradientRequest<Float>)
+        case float64(GradientRequest<Double>)
+    }
+
+    /// The body as a request in its dtype; the parsed JSON tree lives only in here.
+    private func decode(
+        _ operation: Operation,
+        _ body: UnsafeRawBufferPointer,
+        jsonLength: Int?
+    ) throws(Problem) -> Decoded {
         let root: JSONValue
         var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
         do throws(WireError) {
@@ -195,22 +239,9 @@ public final class GradientHandler: HTTPHandler {
             throw Problem(error)
         }
         let options = try decoder.options(root)
-        let result =
-            options.dtype == "float32"
-            ? try Computation.run(
-                operation,
-                decoder.decode(root, options: options, as: Float.self),
-                parallelism: configuration.parallelism,
-                shouldStop: shouldStop
-            )
-            : try Computation.run(
-                operation,
-                decoder.decode(root, options: options, as: Double.self),
-                parallelism: configuration.parallelism,
-                shouldStop: shouldStop
-            )
-        metrics.recordComputation(operation: operation, dtype: options.dtype)
-        return result
+        return options.dtype == "float32"
+            ? .float32(try decoder.decode(root, options: options, as: Float.self))
+            : .float64(try decoder.decode(root, options: options, as: Double.self))
     }
 
     private func authorize(_ head: RequestHead) -> Problem? {

@@ -5,7 +5,8 @@ import WireFormat
 /// An answer: its JSON part, and the tensor bytes that follow it when `encoding` is `binary`.
 public struct Encoded: Sendable {
     public var json: [UInt8]
-    public var binary: [UInt8]
+    /// The tensors after the JSON part of a binary answer, as their arrays (sent without a copy).
+    public var binary: [BinaryPart]
 
     /// The HTTP response: plain JSON, or a binary body with the JSON part's length in
     /// `Inference-Header-Content-Length` (Triton/KServe's binary tensor extension).
@@ -17,7 +18,12 @@ public struct Encoded: Sendable {
             body: json,
             headers: [("Inference-Header-Content-Length", String(json.count))]
         )
-        response.tail = binary
+        response.tail = binary.map { part in
+            switch part {
+            case .float32(let values): BodyChunk(values)
+            case .float64(let values): BodyChunk(values)
+            }
+        }
         return response
     }
 }
@@ -48,8 +54,11 @@ enum Computation {
         }
         try checkFinite(pass.output, cost)
         let encoding = r.options.encoding
-        var w = JSONWriter(
-            capacity: estimate(pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count)))
+        var w = writer(
+            for: pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count)),
+            encoding: encoding,
+            scalar: S.self,
+            layers: r.network.layers.count
         )
         w.beginObject()
         w.key("batchSize")
@@ -84,7 +93,7 @@ enum Computation {
             w.endArray()
         }
         w.endObject()
-        return Encoded(json: w.bytes, binary: w.binaryTail)
+        return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
     private static func gradients<S: BLASScalar>(
@@ -120,7 +129,7 @@ enum Computation {
         }
         let encoding = r.options.encoding
         let elements = r.network.parameterCount + g.delta.reduce(0) { $0 + $1.count }
-        var w = JSONWriter(capacity: estimate(elements))
+        var w = writer(for: elements, encoding: encoding, scalar: S.self, layers: r.network.layers.count)
         w.beginObject()
         w.key("loss")
         w.number(g.cost)
@@ -188,7 +197,7 @@ enum Computation {
             w.endArray()
         }
         w.endObject()
-        return Encoded(json: w.bytes, binary: w.binaryTail)
+        return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
     private static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> Encoded {
@@ -245,7 +254,7 @@ enum Computation {
         }
         w.endArray()
         w.endObject()
-        return Encoded(json: w.bytes, binary: w.binaryTail)
+        return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
     private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {
@@ -258,5 +267,23 @@ enum Computation {
     }
 
     /// Response bytes for `elements` numbers, at about 22 bytes each, so the buffer grows rarely.
-    private static func estimate(_ elements: Int) -> Int { min(1 << 30, 256 + elements * 22) }
+    /// Room for a response of `elements` numbers: text for nested/flat (shortest digits: up to 22
+    /// bytes for float64, 14 for float32), base64 for base64, a small JSON part for binary (whose
+    /// tensors are sent from their own arrays). Reserved once so the buffer is not copied as it grows.
+    private static func writer<S: BLASScalar>(
+        for elements: Int,
+        encoding: TensorEncoding,
+        scalar: S.Type,
+        layers: Int
+    ) -> JSONWriter {
+        let size = MemoryLayout<S>.size
+        let head = 256 + layers * 400
+        let json: Int
+        switch encoding {
+        case .nested, .flat: json = head + elements * (size == 8 ? 22 : 14)
+        case .base64: json = head + (elements * size + 2) / 3 * 4
+        case .binary: json = head
+        }
+        return JSONWriter(capacity: min(1 << 30, json))
+    }
 }

@@ -75,7 +75,16 @@ final class Exchange: @unchecked Sendable {
         Request(
             head: head,
             body: UnsafeRawBufferPointer(start: body, count: bodyCount),
-            deadline: started + timeout
+            deadline: started + timeout,
+            releaseBody: { [self] in freeBody() }
         )
+    }
+
+    /// Frees the body bytes early (`bodyCount` stays, for the access log and metrics). Called by
+    /// the thread that owns the exchange at that moment (the worker, while it handles it).
+    func freeBody() {
+        body?.deallocate()
+        body = nil
+        bodyCapacity = 0
     }
 }

@@ -41,6 +41,10 @@ public struct Request: @unchecked Sendable {
     public var body: UnsafeRawBufferPointer
     /// When the handler should give up (`requestTimeout` after the head arrived).
     public var deadline: DispatchTime
+    /// Frees `body` at once, for a handler done reading it (e.g. decoded into its own buffers)
+    /// before long work, so a large request's bytes are not held while it computes. `body` must
+    /// not be read after. Doing nothing is always fine: the server frees it with the exchange.
+    public var releaseBody: @Sendable () -> Void = {}
 
     /// Whether the deadline has passed; handlers poll it between steps of long work.
     public var isExpired: Bool { DispatchTime.now() > deadline }
@@ -51,11 +55,11 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// More bytes sent right after `body` (e.g. binary tensors after a JSON part), joined only
-    /// when the response is handed to microhttpd, so they are never concatenated twice.
-    public var tail: [UInt8] = []
+    /// More bytes sent right after `body` (e.g. binary tensors after a JSON part), each from its
+    /// own array: microhttpd sends body and chunks as one I/O vector list, nothing is joined.
+    public var tail: [BodyChunk] = []
     /// `body` and `tail` together.
-    public var byteCount: Int { body.count + tail.count }
+    public var byteCount: Int { tail.reduce(body.count) { $0 + $1.count } }
     /// Close the connection after this response (e.g. while draining).
     public var closeConnection = false
 
@@ -105,4 +109,32 @@ public protocol HTTPHandler: Sendable {
 
 extension HTTPHandler {
     public func didRespond(to head: RequestHead, with response: Response, bodyBytes: Int, seconds: Double) {}
+}
+
+/// Bytes to send that stay where they are: an array of plain values (floats, bytes), held until
+/// the response has been sent.
+public struct BodyChunk: @unchecked Sendable {
+    private let owner: AnyObject
+    /// Valid while this chunk (or a copy) lives: it points into `owner`'s array, which is never
+    /// mutated.
+    let bytes: UnsafeRawBufferPointer
+    public var count: Int { bytes.count }
+
+    public init<T: BitwiseCopyable & Sendable>(_ values: [T]) {
+        let box = ArrayBox(values)
+        owner = box
+        bytes = box.bytes
+    }
+}
+
+/// Keeps an array alive and unmodified, so a pointer into its storage stays valid.
+private final class ArrayBox<T: BitwiseCopyable> {
+    let values: [T]
+    let bytes: UnsafeRawBufferPointer
+
+    init(_ values: [T]) {
+        self.values = values
+        // An immutable array held by this box keeps its storage where it is.
+        bytes = values.withUnsafeBytes { $0 }
+    }
 }

@@ -9,7 +9,7 @@ public enum TensorEncoding: String, Sendable, CaseIterable {
     /// `{"shape": [2, 2], "dtype": "float64", "base64": "..."}`, little-endian IEEE-754.
     case base64
     /// `{"shape": [2, 2], "dtype": "float64", "binaryDataSize": 32}`, the bytes after the JSON part
-    /// (`JSONWriter.binaryTail`), in the order the tensors are written.
+    /// (`JSONWriter.binaryParts`), in the order the tensors are written.
     case binary
 }
 
@@ -18,16 +18,32 @@ extension JSONWriter {
     @_specialize(exported:true,where S == Double)
     @_specialize(exported:true,where S == Float)
     public mutating func tensor<S: BLASScalar>(_ m: Matrix<S>, _ encoding: TensorEncoding) {
-        m.storage.withUnsafeBufferPointer { p in
-            tensor(p, shape: [m.rows, m.columns], encoding)
-        }
+        tensor(m.storage, shape: [m.rows, m.columns], encoding)
     }
 
     /// Writes a vector [count] in the chosen encoding.
     @_specialize(exported:true,where S == Double)
     @_specialize(exported:true,where S == Float)
     public mutating func tensor<S: BLASScalar>(_ v: [S], _ encoding: TensorEncoding) {
-        v.withUnsafeBufferPointer { p in tensor(p, shape: [v.count], encoding) }
+        tensor(v, shape: [v.count], encoding)
+    }
+
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
+    mutating func tensor<S: BLASScalar>(_ values: [S], shape: [Int], _ encoding: TensorEncoding) {
+        if encoding == .binary {
+            beginObject()
+            key("shape")
+            writeShape(shape)
+            key("dtype")
+            string(S.dtypeName)
+            key("binaryDataSize")
+            integer(values.count * MemoryLayout<S>.size)
+            endObject()
+            appendBinary(BinaryPart(values))
+            return
+        }
+        values.withUnsafeBufferPointer { p in tensor(p, shape: shape, encoding) }
     }
 
     @_specialize(where S == Double)
@@ -71,15 +87,8 @@ extension JSONWriter {
             raw(text)
             endObject()
         case .binary:
-            beginObject()
-            key("shape")
-            writeShape(shape)
-            key("dtype")
-            string(S.dtypeName)
-            key("binaryDataSize")
-            integer(p.count * MemoryLayout<S>.size)
-            endObject()
-            appendBinary(UnsafeRawBufferPointer(p))
+            // Binary tensors are written from their arrays (above), never from a pointer.
+            preconditionFailure("binary tensors go through tensor(_:shape:_:) with their array")
         }
     }
 

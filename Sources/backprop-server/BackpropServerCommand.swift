@@ -139,12 +139,14 @@ struct BackpropServerCommand: ParsableCommand {
         var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        if blasCore == "auto", let core = ProcessTuning.betterBLASCore(current: BLASThreads.coreName) {
-            logger.notice(
-                "OpenBLAS chose generic kernels; restarting with a better one",
-                metadata: ["blas.core": "\(core)"]
+        let core = blasCore == "auto" ? ProcessTuning.betterBLASCore(current: BLASThreads.coreName) : nil
+        let restart = ProcessTuning.restartEnvironment(blasCore: core)
+        if !restart.isEmpty {
+            logger.info(
+                "restarting once with library settings that only take effect at load time",
+                metadata: ["env": "\(restart.map { "\($0.name)=\($0.value)" }.joined(separator: " "))"]
             )
-            ProcessTuning.reexec(withBLASCore: core)
+            ProcessTuning.reexec(setting: restart)
         }
         HeapTuning.keepLargeBuffersInHeap()
         // The pool parallelises across requests; OpenBLAS stays single-threaded (see BLASThreads).

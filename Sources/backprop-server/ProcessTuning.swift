@@ -17,12 +17,27 @@ enum ProcessTuning {
         return nil
     }
 
-    /// Re-executes this binary with OPENBLAS_CORETYPE set (OpenBLAS reads it when it loads, so it
-    /// cannot change in a running process). Returns only if exec failed.
-    static func reexec(withBLASCore core: String) {
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        // The pool runs OpenBLAS single-threaded; with this set it never starts threads of its own.
-        setenv("OPENBLAS_NUM_THREADS", "1", 0)
+    /// Environment a fresh start of this process should have, for settings that only take
+    /// effect when a library initialises (so they cannot change in a running process):
+    /// - OPENBLAS_CORETYPE (and OPENBLAS_NUM_THREADS=1) when `core` is given, see `betterBLASCore`;
+    /// - MALLOC_ARENA_MAX=2 unless set: glibc fixes its arena limit the first time a second thread
+    ///   allocates (OpenBLAS's threads do, before `main`), so `mallopt` later is too late. With one
+    ///   arena per thread, peak RSS grew request after request (126, 153, 153 MB for three large
+    ///   binary requests with `mallopt` alone; 108, 110, 110 MB with the variable; bench/RESULTS.md).
+    static func restartEnvironment(blasCore core: String?) -> [(name: String, value: String, overwrite: Bool)] {
+        var settings: [(name: String, value: String, overwrite: Bool)] = []
+        if let core {
+            settings.append(("OPENBLAS_CORETYPE", core, true))
+            // The pool runs OpenBLAS single-threaded; with this set it never starts threads of its own.
+            settings.append(("OPENBLAS_NUM_THREADS", "1", false))
+        }
+        if getenv("MALLOC_ARENA_MAX") == nil { settings.append(("MALLOC_ARENA_MAX", "2", false)) }
+        return settings
+    }
+
+    /// Re-executes this binary with `settings` in its environment. Returns only if exec failed.
+    static func reexec(setting settings: [(name: String, value: String, overwrite: Bool)]) {
+        for s in settings { setenv(s.name, s.value, s.overwrite ? 1 : 0) }
         let argv = CommandLine.unsafeArgv
         execv("/proc/self/exe", argv)
     }
