@@ -21,6 +21,17 @@ answer="$(curl -fsS --cacert "$dir/cert.pem" -X POST "https://127.0.0.1:$port/v1
   -d '{"network": {"layers": [{"weights": [[2]]}]}, "batch": {"inputs": [[3]], "targets": [[1]]}, "loss": "quadratic"}')" || true
 # z = 6, C = ½(6 − 1)² = 12.5, δ = 5, ∇W = δ·a^0 = 15
 [ "$answer" = '{"loss":12.5,"batchSize":1,"reduction":"mean","dtype":"float64","layers":[{"layer":1,"delta":[[5.0]],"weightGradient":[[15.0]],"biasGradient":[5.0]}]}' ] && ok || bad "gradients over HTTPS: $answer"
+# A binary answer (the JSON part and each tensor sent as separate I/O vectors) over TLS too.
+curl -fsS --cacert "$dir/cert.pem" -X POST "https://127.0.0.1:$port/v1/gradients" -H 'Content-Type: application/json' \
+  -D "$dir/headers" -o "$dir/body" \
+  -d '{"network": {"layers": [{"weights": [[2]]}]}, "batch": {"inputs": [[3]], "targets": [[1]]}, "loss": "quadratic", "options": {"encoding": "binary"}}' || true
+python3 - "$dir/headers" "$dir/body" <<'PY' && ok || bad "binary answer over HTTPS"
+import re, struct, sys
+headers = open(sys.argv[1]).read()
+body = open(sys.argv[2], "rb").read()
+n = int(re.search(r"(?i)inference-header-content-length: *(\d+)", headers).group(1))
+assert struct.unpack("<3d", body[n:]) == (5.0, 15.0, 5.0), body[n:]
+PY
 curl -fsS --max-time 3 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && bad "plain HTTP answered on the TLS port" || ok
 curl -fsS --max-time 3 "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && bad "an untrusted certificate was accepted" || ok
 "$bin" --port 0 --tls-cert "$dir/cert.pem" >/dev/null 2>&1 && bad "--tls-cert without --tls-key was accepted" || ok
