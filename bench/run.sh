@@ -36,3 +36,10 @@ echo
 echo "### HTTP (wrk, 1 thread, 6 s per case; the server and raw libmicrohttpd on the same 2 cores)"
 echo
 bench/http.sh 6
+echo
+echo "### One large request end to end, and memory (wrk, 1 connection, 8 s per case)"
+echo
+compute="$(python3 -c 'import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(statistics.median(r["median_s"] for r in rows if r["bench"] == "compute" and r["shape"] == "large" and r["dtype"] == "float64" and r["workers"] == 2))' "$results")"
+bench/large.sh "$compute" 8

@@ -168,6 +168,14 @@ public struct JSONWriter: TextOutputStream {
 
     mutating func appendBinary(_ part: BinaryPart) { binaryParts.append(part) }
 
+    /// `bytes` as a quoted base64 string, encoded straight into the buffer.
+    public mutating func base64String(_ raw: UnsafeRawBufferPointer) {
+        beforeValue()
+        bytes.append(UInt8(ascii: "\""))
+        Base64.encode(raw, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     /// Pre-encoded JSON (e.g. a base64 string already quoted), written as one value.
     public mutating func raw(_ json: [UInt8]) {
         beforeValue()

@@ -81,10 +81,7 @@ extension JSONWriter {
             key("base64")
             // Little-endian: this machine's order (x86_64 and arm64 both are), asserted once.
             assert(1.littleEndian == 1)
-            var text: [UInt8] = [UInt8(ascii: "\"")]
-            Base64.encode(UnsafeRawBufferPointer(p), into: &text)
-            text.append(UInt8(ascii: "\""))
-            raw(text)
+            base64String(UnsafeRawBufferPointer(p))
             endObject()
         case .binary:
             // Binary tensors are written from their arrays (above), never from a pointer.

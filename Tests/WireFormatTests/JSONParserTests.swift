@@ -35,6 +35,24 @@ struct JSONParserTests {
         }
     }
 
+    /// Long strings are scanned eight bytes at a time: a quote, an escape, a control character or a
+    /// non-ASCII byte at any offset of a 40-byte string must still be seen.
+    @Test func longStringsAreScannedExactly() throws {
+        let plain = String(repeating: "abcdefgh", count: 5)
+        for i in 0..<40 {
+            var chars = Array(plain)
+            chars[i] = "\""
+            let escaped = String(chars[..<i]) + "\\\"" + String(chars[(i + 1)...])
+            #expect(try JSONParser.parse(Array("\"\(escaped)\"".utf8)) == .string(String(chars)), "quote at \(i)")
+            chars[i] = "é"
+            #expect(try JSONParser.parse(Array("\"\(String(chars))\"".utf8)) == .string(String(chars)), "é at \(i)")
+            var bytes = Array("\"\(plain)\"".utf8)
+            bytes[i + 1] = 0x0A
+            #expect(throws: WireError.self, "raw newline at \(i)") { try JSONParser.parse(bytes) }
+        }
+        #expect(try JSONParser.parse(Array("\"\(plain)\"".utf8)) == .string(plain))
+    }
+
     @Test func nestingIsBounded() {
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(throws: WireError.self) { try JSONParser.parse(deep) }

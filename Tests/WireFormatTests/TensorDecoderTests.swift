@@ -1,4 +1,5 @@
 import Backprop
+import TestSupport
 import Testing
 import WireFormat
 
@@ -115,6 +116,33 @@ struct TensorDecoderTests {
     @Test func pointerEscapes() {
         #expect((JSONPointer.root / "a/b" / "m~n" / 0).description == "/a~1b/m~0n/0")
         #expect(JSONPointer.root.description == "")
+    }
+
+    /// Round trips of every length 0-100 (the unchecked body loop and the padded last quad), and a
+    /// bad character or misplaced padding anywhere is refused.
+    @Test func base64RoundTripsAndRefusesBadText() {
+        var rng = SeededGenerator(seed: 64)
+        for n in 0...100 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var text: [UInt8] = []
+            bytes.withUnsafeBytes { Base64.encode($0, into: &text) }
+            var out = [UInt8](repeating: 0, count: n)
+            let ok = text.withUnsafeBufferPointer { t in out.withUnsafeMutableBytes { Base64.decode(t, into: $0) } }
+            #expect(ok && out == bytes, "n = \(n)")
+            for position in [0, text.count / 2, text.count - 1]
+            where !text.isEmpty && text[position] != UInt8(ascii: "=") {
+                for bad in [UInt8(ascii: "!"), UInt8(ascii: "="), 0x80] {
+                    var broken = text
+                    broken[position] = bad
+                    if bad == UInt8(ascii: "="), position >= text.count - 2 { continue }  // may be valid padding
+                    var sink = [UInt8](repeating: 0, count: n)
+                    let accepted = broken.withUnsafeBufferPointer { t in
+                        sink.withUnsafeMutableBytes { Base64.decode(t, into: $0) }
+                    }
+                    #expect(!accepted, "n = \(n), \(bad) at \(position)")
+                }
+            }
+        }
     }
 
     @Test(arguments: ["", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"])

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# One large request end to end (1024-1024-1024-10, B=256, float64) against compute alone, and the
+# server's memory for it. For each encoding: wrk with one connection (requests one after another)
+# gives the median latency; /proc gives idle RSS and the peak (VmHWM) after the run. The
+# compute-only time (2 workers, as the server splits one request across both) is passed in from
+# the same run of bench/run.sh. Prints markdown rows.
+# Usage: bench/large.sh COMPUTE_SECONDS [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+compute="$1"; seconds="${2:-8}"
+out=bench/out
+[ -f "$out/large-binary.len" ] || python3 bench/http/make_requests.py "$out"
+bin=.build/release/backprop-server
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/livez" && return; sleep 0.1; done; }
+kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+# The tensors' bytes, request and response: the binary case's bodies minus their JSON parts.
+json_in="$(cat "$out/large-binary.len")"
+tensors="$(python3 - "$out" "$json_in" <<'PY'
+import json, os, sys
+out, json_in = sys.argv[1], int(sys.argv[2])
+body = os.path.getsize(f"{out}/large-binary.json") - json_in
+resp = open(f"{out}/large-binary.response", "rb").read()
+_, end = json.JSONDecoder().raw_decode(resp.decode("latin1"))
+print(body + len(resp) - end)
+PY
+)"
+echo "| case | body MB | p50 ms (1 connection) | compute-only ms | e2e / compute | idle RSS MB | peak RSS MB | (peak − idle) / tensor bytes |"
+echo "|---|---|---|---|---|---|---|---|"
+for case in large-binary large-base64 large-nested; do
+  body="$out/$case.json"; ctype=application/json; extra=""
+  if [ -f "$out/$case.len" ]; then
+    ctype=application/octet-stream; extra="Inference-Header-Content-Length: $(cat "$out/$case.len")"
+  fi
+  port="$(free_port)"
+  "$bin" --port "$port" --log-level error --max-body-bytes 100000000 &
+  pid=$!
+  wait_up "$port"
+  idle="$(kb "$pid" VmRSS)"
+  r="$(BODY="$body" CTYPE="$ctype" EXTRA_HEADER="$extra" wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s bench/http/post.lua \
+    "http://127.0.0.1:$port/v1/gradients" | grep RESULT)"
+  peak="$(kb "$pid" VmHWM)"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  p50="$(echo "$r" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')"
+  python3 - "$case" "$(stat -c %s "$body")" "$p50" "$compute" "$idle" "$peak" "$tensors" <<'PY'
+import sys
+case, size, p50, compute, idle, peak, tensors = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+print(f"| {case} | {size / 1e6:.1f} | {p50:.1f} | {compute * 1e3:.1f} | {p50 / (compute * 1e3):.2f}× | {idle / 1024:.1f} | {peak / 1024:.1f} | {(peak - idle) * 1024 / tensors:.2f}× |")
+PY
+done
