@@ -10,15 +10,6 @@ extension Matrix {
             storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)])
         )
     }
-
-    /// The rows of `blocks`, stacked in order.
-    static func stacking(_ blocks: [Matrix]) -> Matrix {
-        let columns = blocks.first?.columns ?? 0
-        var storage: [Scalar] = []
-        storage.reserveCapacity(blocks.reduce(0) { $0 + $1.count })
-        for b in blocks { storage += b.storage }
-        return Matrix(rows: blocks.reduce(0) { $0 + $1.rows }, columns: columns, storage: storage)
-    }
 }
 
 extension Network {
@@ -60,54 +51,82 @@ extension Network {
         }
         try validate(inputs: inputs, targets: targets, loss: loss)
         let bounds = (0...parts).map { $0 * batch / parts }
-        let results = BlockResults<Scalar>(count: parts)
-        let network = self
-        // Phase 1, by row blocks: forward, loss and the delta recursion (rows are independent).
-        DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let range = bounds[k]..<bounds[k + 1]
-            let pass = network.forward(inputs.rows(range))
-            let d = network.deltas(
-                pass,
-                targets: targets.rows(range),
-                loss: loss,
-                reduction: .sum,
-                inputGradient: inputGradient
-            )
-            results.set(k, (pass, d.cost, d.delta, d.inputGradient))
-        }
-        let blocks = results.all
         let scale: Scalar = reduction == .mean ? 1 / Scalar(batch) : 1
-        let cost = blocks.reduce(0) { $0 + $1.1 } * scale
-        let pass = ForwardPass(
-            z: layers.indices.map { l in Matrix.stacking(blocks.map { $0.0.z[l] }) },
-            a: [inputs] + layers.indices.map { l in Matrix.stacking(blocks.map { $0.0.a[l + 1] }) }
-        )
-        var delta: [Matrix<Scalar>] = []
-        var weightGradient: [Matrix<Scalar>] = []
-        var biasGradient: [[Scalar]] = []
-        for l in layers.indices {
-            var d = Matrix.stacking(blocks.map { $0.2[l] })  // Δ^l: [B, n_l], summed-cost scale
-            if scale != 1 { Self.scale(&d.storage, by: scale) }
-            // Phase 2, by rows of ∇W^l = (Δ^l)^T A^{l−1}: each part owns its rows, over the whole batch,
-            // so nothing is summed afterwards and the result does not depend on the split.
-            weightGradient.append(Self.weightGradient(d, pass.a[l], parts: parts))
-            biasGradient.append(d.columnSums())
-            delta.append(d)
+        let count = layers.count
+        // Whole-batch Z^l, A^l, Δ^l (and ∂C/∂A^0 when asked), one row block per part. Each part
+        // copies its rows in (scaling Δ by 1/B on the way for `mean`) as soon as it has them, in
+        // parallel, so no serial stacking remains between the two phases.
+        var widths: [Int] = layers.map(\.units) + layers.map(\.units) + layers.map(\.units)
+        if inputGradient { widths.append(inputs.columns) }
+        let costs = BlockCosts<Scalar>(count: parts)
+        let network = self
+        let storages = Self.uninitializedArrays(widths.map { $0 * batch }) { buffers in
+            let targetsOf = buffers.map { SendablePointer($0.baseAddress!) }
+            // Phase 1, by row blocks: forward, loss and the delta recursion (rows are independent).
+            DispatchQueue.concurrentPerform(iterations: parts) { k in
+                let range = bounds[k]..<bounds[k + 1]
+                let pass = network.forward(inputs.rows(range))
+                let d = network.deltas(
+                    pass,
+                    targets: targets.rows(range),
+                    loss: loss,
+                    reduction: .sum,
+                    inputGradient: inputGradient
+                )
+                costs.set(k, d.cost)
+                func copy(_ m: Matrix<Scalar>, into slot: Int, scaled factor: Scalar = 1) {
+                    let target = targetsOf[slot].pointer + range.lowerBound * m.columns
+                    m.storage.withUnsafeBufferPointer { source in
+                        if factor == 1 {
+                            target.update(from: source.baseAddress!, count: source.count)
+                        } else {
+                            for i in source.indices { target[i] = source[i] * factor }
+                        }
+                    }
+                }
+                for l in 0..<count {
+                    copy(pass.z[l], into: l)
+                    copy(pass.a[l + 1], into: count + l)
+                    copy(d.delta[l], into: 2 * count + l, scaled: scale)
+                }
+                if let g = d.inputGradient { copy(g, into: 3 * count, scaled: scale) }
+            }
         }
-        var input: Matrix<Scalar>?
-        if inputGradient {
-            var stacked = Matrix.stacking(blocks.map { $0.3! })
-            if scale != 1 { Self.scale(&stacked.storage, by: scale) }
-            input = stacked
-        }
+        let matrices = zip(storages, widths).map { Matrix(rows: batch, columns: $1, storage: $0) }
+        let delta = Array(matrices[(2 * count)..<(3 * count)])
+        let pass = ForwardPass(z: Array(matrices[0..<count]), a: [inputs] + matrices[count..<(2 * count)])
+        // Phase 2, by rows of ∇W^l = (Δ^l)^T A^{l−1}: each part owns its rows, over the whole batch,
+        // so nothing is summed afterwards and the result does not depend on the split.
+        let weightGradient = layers.indices.map { l in Self.weightGradient(delta[l], pass.a[l], parts: parts) }
         let total = Gradients(
-            cost: cost,
+            cost: costs.sum * scale,
             delta: delta,
             weightGradient: weightGradient,
-            biasGradient: biasGradient,
-            inputGradient: input
+            biasGradient: delta.map { $0.columnSums() },
+            inputGradient: inputGradient ? matrices[3 * count] : nil
         )
         return (pass, total)
+    }
+
+    /// Arrays of the given sizes, filled by `fill` through their buffers (all at once, so the
+    /// fill can run in parallel); every element must be written.
+    static func uninitializedArrays(
+        _ sizes: [Int],
+        fill: ([UnsafeMutableBufferPointer<Scalar>]) -> Void
+    ) -> [[Scalar]] {
+        func build(_ i: Int, _ buffers: [UnsafeMutableBufferPointer<Scalar>]) -> [[Scalar]] {
+            if i == sizes.count {
+                fill(buffers)
+                return []
+            }
+            var rest: [[Scalar]] = []
+            let array = [Scalar](unsafeUninitializedCapacity: sizes[i]) { buffer, initialized in
+                rest = build(i + 1, buffers + [buffer])
+                initialized = sizes[i]
+            }
+            return [array] + rest
+        }
+        return build(0, [])
     }
 
     /// (Δ)^T A with the rows of the result split across `parts` threads. Δ: [B, n], A: [B, m] → [n, m].
@@ -154,16 +173,16 @@ extension Network {
     }
 }
 
-/// One slot per block, each written by exactly one `concurrentPerform` iteration.
-private final class BlockResults<Scalar: BLASScalar>: Sendable {
-    typealias Block = (ForwardPass<Scalar>, Scalar, [Matrix<Scalar>], Matrix<Scalar>?)
-    private let slots: Mutex<[Block?]>
+/// One cost per block, each written by exactly one `concurrentPerform` iteration, summed in
+/// block order (so the total does not depend on which block finished first).
+private final class BlockCosts<Scalar: BLASScalar>: Sendable {
+    private let slots: Mutex<[Scalar]>
 
-    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    init(count: Int) { slots = Mutex(Array(repeating: 0, count: count)) }
 
-    func set(_ k: Int, _ value: Block) { slots.withLock { $0[k] = value } }
+    func set(_ k: Int, _ value: Scalar) { slots.withLock { $0[k] = value } }
 
-    var all: [Block] { slots.withLock { $0.map { $0! } } }
+    var sum: Scalar { slots.withLock { $0.reduce(0, +) } }
 }
 
 /// A raw pointer handed to `concurrentPerform` iterations that each touch a disjoint part of it.

@@ -182,27 +182,24 @@ public final class GradientHandler: HTTPHandler {
     ) throws(Problem) -> Encoded {
         let decoded = try decode(operation, body, jsonLength: jsonLength)
         releaseBody()
-        let result: Encoded
-        let dtype: String
         switch decoded {
-        case .float32(let request):
-            dtype = Float.dtypeName
-            result = try Computation.run(
-                operation,
-                request,
-                parallelism: configuration.parallelism,
-                shouldStop: shouldStop
-            )
-        case .float64(let request):
-            dtype = Double.dtypeName
-            result = try Computation.run(
-                operation,
-                request,
-                parallelism: configuration.parallelism,
-                shouldStop: shouldStop
-            )
+        case .float32(let request): return try run(operation, request, shouldStop: shouldStop)
+        case .float64(let request): return try run(operation, request, shouldStop: shouldStop)
         }
-        metrics.recordComputation(operation: operation, dtype: dtype)
+    }
+
+    private func run<S: BLASScalar>(
+        _ operation: Operation,
+        _ request: GradientRequest<S>,
+        shouldStop: @escaping () -> Bool
+    ) throws(Problem) -> Encoded {
+        let result = try Computation.run(
+            operation,
+            request,
+            parallelism: configuration.parallelism,
+            shouldStop: shouldStop
+        )
+        metrics.recordComputation(operation: operation, dtype: S.dtypeName)
         return result
     }
 
