@@ -32,6 +32,8 @@ public final class ServiceMetrics: Sendable {
         Metrics.Gauge(label: "backprop_build_info", dimensions: [("version", version)], factory: factory).record(1)
     }
 
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
     /// The route label: known routes by name, anything else "other", so label sets stay bounded.
     static func routeLabel(_ path: String) -> String {
         GradientHandler.route(path) == nil ? "other" : path
@@ -46,8 +48,7 @@ public final class ServiceMetrics: Sendable {
         seconds: Double
     ) {
         let route = Self.routeLabel(path)
-        let knownMethod =
-            ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"].contains(method) ? method : "other"
+        let knownMethod = Self.knownMethods.contains(method) ? method : "other"
         let handles = requestHandles(RequestKey(route: route, method: knownMethod, status: status))
         handles.requests.increment()
         handles.duration.recordNanoseconds(Int64(seconds * 1e9))

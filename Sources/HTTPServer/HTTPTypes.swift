@@ -24,14 +24,22 @@ public struct RequestHead: Sendable {
         }
     }
 
-    /// 16 random hex digits.
+    /// 16 random hex digits, written straight into the string's storage.
     static func makeID() -> String {
-        let v = UInt64.random(in: .min ... .max)
-        let hex = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        var v = UInt64.random(in: .min ... .max)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for i in stride(from: 15, through: 0, by: -1) {
+                buffer[i] = digits.utf8Start[Int(v & 15)]
+                v >>= 4
+            }
+            return 16
+        }
     }
 
-    public subscript(header name: String) -> String? { headers[name.lowercased()] }
+    /// The header's value; `name` in any case (the service's own lookups pass it lower-cased,
+    /// which skips lower-casing on every request).
+    public subscript(header name: String) -> String? { headers[name] ?? headers[name.lowercased()] }
 }
 
 /// A whole request: its head and its body bytes.

@@ -217,6 +217,19 @@ private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
 private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
     guard let cls, let key else { return .YES }
     let headers = cls.assumingMemoryBound(to: [String: String].self)
-    headers.pointee[String(cString: key).lowercased()] = value.map { String(cString: $0) } ?? ""
+    headers.pointee[asciiLowercased(key)] = value.map { String(cString: $0) } ?? ""
     return .YES
+}
+
+/// A header name lower-cased byte by byte (names are ASCII tokens; `lowercased()` went through
+/// Unicode case mapping for each of them on every request).
+private func asciiLowercased(_ name: UnsafePointer<CChar>) -> String {
+    let count = strlen(name)
+    return String(unsafeUninitializedCapacity: count) { buffer in
+        for i in 0..<count {
+            let c = UInt8(bitPattern: name[i])
+            buffer[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+        }
+        return count
+    }
 }
