@@ -22,11 +22,14 @@ RUN /tmp/install-deps.sh --runtime \
     && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin backprop
 COPY --from=build /usr/local/bin/backprop-server /usr/local/bin/backprop-server
 USER 10001:10001
-# MALLOC_ARENA_MAX=2 bounds the heap for large requests (else the server sets it and restarts once).
+# MALLOC_ARENA_MAX=2 bounds the heap for large requests and OPENBLAS_NUM_THREADS=1 keeps OpenBLAS
+# from starting threads of its own (the workers are the parallelism); unset, the server sets them
+# and restarts once.
 ENV BACKPROP_HOST=0.0.0.0 \
     BACKPROP_PORT=8080 \
     BACKPROP_LOG_LEVEL=info \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    OPENBLAS_NUM_THREADS=1
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 # The binary probes itself (no curl in the image): GET /healthz on BACKPROP_PORT, exit 0 on 200.

@@ -25,8 +25,9 @@ _, end = json.JSONDecoder().raw_decode(resp.decode("latin1"))
 print(body + len(resp) - end)
 PY
 )"
-echo "| case | body MB | p50 ms (1 connection) | compute-only ms | e2e / compute | idle RSS MB | peak RSS MB | (peak − idle) / tensor bytes |"
-echo "|---|---|---|---|---|---|---|---|"
+[ -x "$out/raw_mhd" ] || gcc -O2 -o "$out/raw_mhd" bench/http/raw_mhd.c -lmicrohttpd
+echo "| case | body MB | p50 ms (1 connection) | compute-only ms | e2e / compute | raw MHD p50 ms (transfer alone) | idle RSS MB | peak RSS MB | (peak − idle) / tensor bytes |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for case in large-binary large-base64 large-nested; do
   body="$out/$case.json"; ctype=application/json; extra=""
   if [ -f "$out/$case.len" ]; then
@@ -42,9 +43,17 @@ for case in large-binary large-base64 large-nested; do
   peak="$(kb "$pid" VmHWM)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   p50="$(echo "$r" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')"
-  python3 - "$case" "$(stat -c %s "$body")" "$p50" "$compute" "$idle" "$peak" "$tensors" <<'PY'
+  # The same request and response sizes through raw libmicrohttpd: what moving the bytes costs.
+  port="$(free_port)"
+  "$out/raw_mhd" "$port" "$out/$case.response" &
+  raw_pid=$!
+  wait_up "$port"
+  raw="$(BODY="$body" CTYPE="$ctype" EXTRA_HEADER="$extra" wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s bench/http/post.lua \
+    "http://127.0.0.1:$port/v1/gradients" | grep RESULT | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')"
+  kill "$raw_pid"; wait "$raw_pid" 2>/dev/null || true
+  python3 - "$case" "$(stat -c %s "$body")" "$p50" "$compute" "$idle" "$peak" "$tensors" "$raw" <<'PY'
 import sys
-case, size, p50, compute, idle, peak, tensors = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-print(f"| {case} | {size / 1e6:.1f} | {p50:.1f} | {compute * 1e3:.1f} | {p50 / (compute * 1e3):.2f}× | {idle / 1024:.1f} | {peak / 1024:.1f} | {(peak - idle) * 1024 / tensors:.2f}× |")
+case, size, p50, compute, idle, peak, tensors, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])
+print(f"| {case} | {size / 1e6:.1f} | {p50:.1f} | {compute * 1e3:.1f} | {p50 / (compute * 1e3):.2f}× | {raw:.1f} | {idle / 1024:.1f} | {peak / 1024:.1f} | {(peak - idle) * 1024 / tensors:.2f}× |")
 PY
 done

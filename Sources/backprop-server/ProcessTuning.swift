@@ -19,18 +19,19 @@ enum ProcessTuning {
 
     /// Environment a fresh start of this process should have, for settings that only take
     /// effect when a library initialises (so they cannot change in a running process):
-    /// - OPENBLAS_CORETYPE (and OPENBLAS_NUM_THREADS=1) when `core` is given, see `betterBLASCore`;
+    /// - OPENBLAS_CORETYPE when `core` is given, see `betterBLASCore`;
+    /// - OPENBLAS_NUM_THREADS=1 unless set;
     /// - MALLOC_ARENA_MAX=2 unless set: glibc fixes its arena limit the first time a second thread
     ///   allocates (OpenBLAS's threads do, before `main`), so `mallopt` later is too late. With one
     ///   arena per thread, peak RSS grew request after request (126, 153, 153 MB for three large
     ///   binary requests with `mallopt` alone; 108, 110, 110 MB with the variable; bench/RESULTS.md).
     static func restartEnvironment(blasCore core: String?) -> [(name: String, value: String, overwrite: Bool)] {
         var settings: [(name: String, value: String, overwrite: Bool)] = []
-        if let core {
-            settings.append(("OPENBLAS_CORETYPE", core, true))
-            // The pool runs OpenBLAS single-threaded; with this set it never starts threads of its own.
-            settings.append(("OPENBLAS_NUM_THREADS", "1", false))
-        }
+        if let core { settings.append(("OPENBLAS_CORETYPE", core, true)) }
+        // The pool runs OpenBLAS single-threaded; with this set it never starts threads of its own
+        // (otherwise they exist, and were seen spinning in sched_yield in a process that only
+        // parsed JSON).
+        if getenv("OPENBLAS_NUM_THREADS") == nil { settings.append(("OPENBLAS_NUM_THREADS", "1", false)) }
         if getenv("MALLOC_ARENA_MAX") == nil { settings.append(("MALLOC_ARENA_MAX", "2", false)) }
         return settings
     }
