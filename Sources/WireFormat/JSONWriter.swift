@@ -135,7 +135,7 @@ public struct JSONWriter: TextOutputStream {
             while k < values.count {
                 let n = min(block, values.count - k)
                 let start = bytes.count
-                let room = n * ShortestDigits.maxBytes
+                let room = n * (ShortestDigits.maxBytes + 1)  // a comma and a number each
                 bytes.append(contentsOf: repeatElement(0, count: room))
                 let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
                     let first = buffer.baseAddress! + start
@@ -152,6 +152,7 @@ public struct JSONWriter: TextOutputStream {
                             p += ShortestDigits.write(unsafeBitCast(v, to: Double.self), to: p)
                         }
                     }
+                    precondition(p - first <= room, "a number took more than its room")
                     return p - first
                 }
                 bytes.removeLast(room - used)

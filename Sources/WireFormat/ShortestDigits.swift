@@ -13,8 +13,8 @@
 // `swift_float32ToString` leaves the digits at an offset in the buffer in this runtime).
 
 enum ShortestDigits {
-    /// Room one number may take (the longest double, `-2.2250738585072014e-308`, is 24 bytes).
-    static let maxBytes = 32
+    /// Room one number may take: the longest double, `-2.2250738585072014e-308`, is 24 bytes.
+    static let maxBytes = 24
 
     /// Writes `null` (what a non-finite number becomes) at `p`; returns 4.
     @inline(__always)

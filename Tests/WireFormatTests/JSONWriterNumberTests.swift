@@ -25,6 +25,8 @@ struct JSONWriterNumberTests {
             1.7976931348623157e308, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude,
             .ulpOfOne, 1 + .ulpOfOne, 1 - .ulpOfOne / 2, .pi, -.pi, 299_792_458, 6.02214076e23,
             1.602176634e-19, 0.6928120591279484, 9.5e15, 5e15 + 0.5, -4.2e-7, .infinity, -.infinity, .nan,
+            // The longest texts (24 bytes, the room the writer keeps per number).
+            -2.2250738585072014e-308, -1.7976931348623157e308, -1.2345678901234567e-300, -4.9406564584124654e-324,
         ]
         for e in -325...309 {
             values.append(Double("1e\(e)")!)
@@ -32,6 +34,7 @@ struct JSONWriterNumberTests {
         }
         for e in -1074...1023 { values.append(Double(sign: .plus, exponent: e, significand: 1)) }
         for v in values { #expect(written([v]) == expected([v]), "\(v.bitPattern)") }
+        #expect(values.map { $0.description.utf8.count }.max() == 24)
         #expect(written(values) == expected(values))
     }
 
