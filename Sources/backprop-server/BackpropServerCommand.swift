@@ -32,8 +32,8 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "Requests that may wait for a worker; more are answered 503 (env BACKPROP_QUEUE_CAPACITY).")
     var queueCapacity: Int = Env.int("BACKPROP_QUEUE_CAPACITY", 64)
 
-    @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS).")
-    var ioThreads: Int = Env.int("BACKPROP_IO_THREADS", 1)
+    @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS; default: the number of cores).")
+    var ioThreads: Int = Env.int("BACKPROP_IO_THREADS", Env.cores)
 
     @Option(help: "Largest request body in bytes (env BACKPROP_MAX_BODY_BYTES).")
     var maxBodyBytes: Int = Env.int("BACKPROP_MAX_BODY_BYTES", 64 << 20)
