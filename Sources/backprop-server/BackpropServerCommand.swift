@@ -59,6 +59,12 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "Seconds of inactivity before a connection is closed (env BACKPROP_CONNECTION_TIMEOUT).")
     var connectionTimeout: Int = Env.int("BACKPROP_CONNECTION_TIMEOUT", 30)
 
+    @Option(
+        help:
+            "Bytes of microhttpd memory per connection: its read buffer and headers (env BACKPROP_CONNECTION_MEMORY_LIMIT)."
+    )
+    var connectionMemoryLimit: Int = Env.int("BACKPROP_CONNECTION_MEMORY_LIMIT", 128 << 10)
+
     @Option(help: "Most open connections (env BACKPROP_CONNECTION_LIMIT).")
     var connectionLimit: Int = Env.int("BACKPROP_CONNECTION_LIMIT", 1000)
 
@@ -112,6 +118,11 @@ struct BackpropServerCommand: ParsableCommand {
             throw ValidationError("\(name) must be at least 1, got \(value)")
         }
         guard connectionTimeout >= 0 else { throw ValidationError("--connection-timeout must not be negative") }
+        guard connectionMemoryLimit >= 16 << 10 else {
+            throw ValidationError(
+                "--connection-memory-limit must be at least 16384 (microhttpd needs room for the headers)"
+            )
+        }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
         guard requestTimeout > 0, bodyTimeout > 0 else {
             throw ValidationError("--request-timeout and --body-timeout must be positive")
@@ -172,6 +183,7 @@ struct BackpropServerCommand: ParsableCommand {
         http.ioThreads = ioThreads
         http.maxBodyBytes = maxBodyBytes
         http.connectionTimeout = connectionTimeout
+        http.connectionMemoryLimit = connectionMemoryLimit
         http.connectionLimit = connectionLimit
         http.drainTimeout = drainTimeout
         http.requestTimeout = requestTimeout

@@ -65,6 +65,7 @@ struct ExecutableTests {
         }
         for variable in [
             "BACKPROP_HOST", "BACKPROP_PORT", "BACKPROP_WORKERS", "BACKPROP_MAX_BODY_BYTES", "BACKPROP_AUTH_TOKEN",
+            "BACKPROP_IO_THREADS", "BACKPROP_CONNECTION_MEMORY_LIMIT",
         ] {
             #expect(output.contains(variable), "\(variable) missing from --help")
         }
@@ -80,6 +81,9 @@ struct ExecutableTests {
         let (status3, output3) = try Self.run([], environment: ["BACKPROP_WORKERS": "0"])
         #expect(status3 == 64)
         #expect(output3.contains("--workers must be at least 1"))
+        let (status4, output4) = try Self.run(["--connection-memory-limit", "1024"])
+        #expect(status4 == 64)
+        #expect(output4.contains("--connection-memory-limit must be at least 16384"))
     }
 
     @Test("SIGTERM during a request: the request completes, then the process exits 0")
