@@ -18,6 +18,15 @@ public struct Encoded: Sendable {
             body: json,
             headers: [("Inference-Header-Content-Length", String(json.count))]
         )
+        let tensorBytes = binary.reduce(0) { $0 + $1.byteCount }
+        if tensorBytes <= 64 << 10 {
+            // Small: joined here, on the worker that just wrote the tensors (their bytes are in its
+            // cache), so the I/O thread gets one array instead of a reference-counted object per
+            // tensor. Tiny binary requests were 20% slower over HTTP than base64 ones without this.
+            response.body.reserveCapacity(json.count + tensorBytes)
+            for part in binary { part.withUnsafeBytes { response.body.append(contentsOf: $0) } }
+            return response
+        }
         response.tail = binary.map { part in
             switch part {
             case .float32(let values): BodyChunk(values)

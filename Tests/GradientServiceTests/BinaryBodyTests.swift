@@ -87,6 +87,44 @@ struct BinaryBodyTests {
         #expect(values["0/delta"] == nested["layers"]?[0]?["delta"]?.flatNumbers)
     }
 
+    /// Answers up to 64 KiB of tensors are joined into one buffer; larger ones go to microhttpd
+    /// as one I/O vector per tensor. Both must carry the same bytes as the JSON answer.
+    @Test("a binary answer larger than 64 KiB (sent as I/O vectors) has the JSON answer's values", arguments: [8, 100])
+    func largeBinaryResponse(width: Int) throws {
+        let server = try LiveServer()
+        func matrix(_ rows: Int, _ value: (Int, Int) -> Double) -> [[Double]] {
+            (0..<rows).map { i in (0..<width).map { j in value(i, j) } }
+        }
+        let weights = matrix(width) { i, j in Double((i * 7 + j * 3) % 11) / 10 - 0.5 }
+        let inputs = matrix(2) { r, j in Double((r + j) % 5) / 4 }
+        let targets = matrix(2) { r, j in Double((r * j) % 3) }
+        func body(_ encoding: String) -> String {
+            """
+            {"network": {"layers": [{"weights": \(weights), "activation": "tanh"}]},
+             "batch": {"inputs": \(inputs), "targets": \(targets)}, "loss": "quadratic",
+             "options": {"encoding": "\(encoding)"}}
+            """
+        }
+        let reference = try server.post("/v1/gradients", body("flat")).json
+        let reply = try server.client().request(
+            "POST",
+            "/v1/gradients",
+            body: Array(body("binary").utf8),
+            headers: [("Content-Type", "application/json")]
+        )
+        #expect(reply.status == 200)
+        let jsonLength = try #require(reply.headers["inference-header-content-length"].flatMap { Int($0) })
+        let doubles = stride(from: jsonLength, to: reply.body.count, by: 8).map { k in
+            Double(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(reply.body[k + $1]) << (8 * UInt64($1)) })
+        }
+        let layer = reference["layers"]?[0]
+        let expected = try ["delta", "weightGradient", "biasGradient"].flatMap { field in
+            try #require(layer?[field]?["data"]?.flatNumbers)
+        }
+        #expect(reply.body.count - jsonLength == 8 * (2 * width + width * width + width))
+        #expect(doubles == expected)
+    }
+
     @Test("sizes that do not add up are 400; a tensor whose size does not match its shape is 422")
     func badSizes() throws {
         let server = try LiveServer()
