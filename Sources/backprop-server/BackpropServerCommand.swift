@@ -258,5 +258,6 @@ enum Env {
     static func double(_ name: String, _ fallback: Double) -> Double {
         optional(name).flatMap { Double($0) } ?? fallback
     }
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// CPUs this process may use: online, within its affinity and its container's CPU limit.
+    static var cores: Int { AvailableCPUs.count() }
 }
