@@ -26,13 +26,15 @@ struct BackpropServerCommand: ParsableCommand {
     @Option(help: "TCP port; 0 picks a free one (env BACKPROP_PORT).")
     var port: Int = Env.int("BACKPROP_PORT", 8080)
 
-    @Option(help: "Worker threads computing gradients (env BACKPROP_WORKERS; default: the number of cores).")
+    @Option(
+        help: "Worker threads computing gradients (env BACKPROP_WORKERS; default: the CPUs available to the process)."
+    )
     var workers: Int = Env.int("BACKPROP_WORKERS", Env.cores)
 
     @Option(help: "Requests that may wait for a worker; more are answered 503 (env BACKPROP_QUEUE_CAPACITY).")
     var queueCapacity: Int = Env.int("BACKPROP_QUEUE_CAPACITY", 64)
 
-    @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS; default: the number of cores).")
+    @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS; default: the CPUs available to the process).")
     var ioThreads: Int = Env.int("BACKPROP_IO_THREADS", Env.cores)
 
     @Option(help: "Largest request body in bytes (env BACKPROP_MAX_BODY_BYTES).")
