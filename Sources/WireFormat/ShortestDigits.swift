@@ -8,7 +8,8 @@
 // make_schubfach_table.py) give the shortest decimal that rounds back to the value, the closest
 // one when several have that length. The text is laid out exactly as Swift's `description`
 // (`0.001`, `1e-05`, `123.0`, `1.2345678901234568e+17`), which the tests check digit for digit
-// against `description` on edge cases and a million random bit patterns.
+// against `description` on edge cases, every power of two and ten, and 600,000 random values.
+// Subnormals (rare, and where Schubfach's rule differs) go through `description` itself.
 // Floats keep Swift's printer (float32 responses are half the bytes, and its exported C entry
 // `swift_float32ToString` leaves the digits at an offset in the buffer in this runtime).
 
