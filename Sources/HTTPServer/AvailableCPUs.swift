@@ -10,10 +10,10 @@ public enum AvailableCPUs {
     public static func count() -> Int {
         var n = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         if let affinity = affinityCount() { n = min(n, affinity) }
-        if let text = read("/sys/fs/cgroup/cpu.max"), let limit = quota(cpuMax: text) {
+        if let text = readFile("/sys/fs/cgroup/cpu.max"), let limit = quota(cpuMax: text) {
             n = min(n, limit)  // cgroup v2
-        } else if let q = read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
-            let p = read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+        } else if let q = readFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+            let p = readFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
             let limit = quota(cfsQuota: q, period: p)
         {
             n = min(n, limit)  // cgroup v1
@@ -48,15 +48,6 @@ public enum AvailableCPUs {
         guard ok else { return nil }
         let bits = mask.reduce(0) { $0 + $1.nonzeroBitCount }
         return bits > 0 ? bits : nil
-    }
-
-    private static func read(_ path: String) -> String? {
-        guard let f = fopen(path, "r") else { return nil }
-        defer { fclose(f) }
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard fgets(&buffer, Int32(buffer.count), f) != nil else { return nil }
-        let line = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: line, as: UTF8.self)
     }
 }
 
