@@ -8,11 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 compute="$1"; seconds="${2:-8}"
-out=bench/out
-[ -f "$out/large-binary.len" ] || python3 bench/http/make_requests.py "$out"
+. bench/http/common.sh
 bin=.build/release/backprop-server
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/livez" && return; sleep 0.1; done; }
 kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 # The tensors' bytes, request and response: the binary case's bodies minus their JSON parts.
 json_in="$(cat "$out/large-binary.len")"
@@ -29,28 +26,22 @@ PY
 echo "| case | body MB | p50 ms (1 connection) | compute-only ms | e2e / compute | raw MHD p50 ms (transfer alone) | idle RSS MB | peak RSS MB | (peak − idle) / tensor bytes |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for case in large-binary large-base64 large-nested; do
-  body="$out/$case.json"; ctype=application/json; extra=""
-  if [ -f "$out/$case.len" ]; then
-    ctype=application/octet-stream; extra="Inference-Header-Content-Length: $(cat "$out/$case.len")"
-  fi
+  request "$case"
   port="$(free_port)"
-  "$bin" --port "$port" --log-level error --max-body-bytes 100000000 &
-  pid=$!
+  start "$bin" --port "$port" --log-level error --max-body-bytes 100000000
+  pid=$started
   wait_up "$port"
   idle="$(kb "$pid" VmRSS)"
-  r="$(BODY="$body" CTYPE="$ctype" EXTRA_HEADER="$extra" wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s bench/http/post.lua \
-    "http://127.0.0.1:$port/v1/gradients" | grep RESULT)"
+  p50="$(field "$(run_wrk "$port" 1 "$seconds")" p50_ms)"
   peak="$(kb "$pid" VmHWM)"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  p50="$(echo "$r" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')"
+  stop "$pid"
   # The same request and response sizes through raw libmicrohttpd: what moving the bytes costs.
   port="$(free_port)"
-  "$out/raw_mhd" "$port" "$out/$case.response" &
-  raw_pid=$!
+  start "$out/raw_mhd" "$port" "$out/$case.response"
+  raw_pid=$started
   wait_up "$port"
-  raw="$(BODY="$body" CTYPE="$ctype" EXTRA_HEADER="$extra" wrk -t1 -c1 -d"${seconds}s" --timeout 30s -s bench/http/post.lua \
-    "http://127.0.0.1:$port/v1/gradients" | grep RESULT | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')"
-  kill "$raw_pid"; wait "$raw_pid" 2>/dev/null || true
+  raw="$(field "$(run_wrk "$port" 1 "$seconds")" p50_ms)"
+  stop "$raw_pid"
   python3 - "$case" "$(stat -c %s "$body")" "$p50" "$compute" "$idle" "$peak" "$tensors" "$raw" <<'PY'
 import sys
 case, size, p50, compute, idle, peak, tensors, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])
