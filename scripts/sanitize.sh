@@ -8,18 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 which="${1:-all}"
 status=0
+# run NAME SANITIZER SCRATCH OPTIONS_VARIABLE=VALUE REPORT: the suite under one sanitizer; the run
+# fails on a REPORT line in its log or when the suite does not pass.
+run() {
+  echo "== $1"
+  env SWIFT_BACKTRACE=enable=no "$4" swift test --sanitize="$2" --scratch-path "$3" 2>&1 | tee "$3.log" \
+    | grep -E "Test run with|$5|SUMMARY" || true
+  grep -q "$5" "$3.log" && status=1
+  grep -q "Test run with .* passed" "$3.log" || status=1
+}
 if [ "$which" = thread ] || [ "$which" = all ]; then
-  echo "== ThreadSanitizer"
-  SWIFT_BACKTRACE=enable=no TSAN_OPTIONS="halt_on_error=1" \
-    swift test --sanitize=thread --scratch-path .build-tsan 2>&1 | tee .build-tsan.log | grep -E "Test run with|WARNING: ThreadSanitizer|SUMMARY" || true
-  grep -q "WARNING: ThreadSanitizer" .build-tsan.log && status=1
-  grep -q "Test run with .* passed" .build-tsan.log || status=1
+  run ThreadSanitizer thread .build-tsan "TSAN_OPTIONS=halt_on_error=1" "WARNING: ThreadSanitizer"
 fi
 if [ "$which" = address ] || [ "$which" = all ]; then
-  echo "== AddressSanitizer"
-  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="detect_leaks=0" \
-    swift test --sanitize=address --scratch-path .build-asan 2>&1 | tee .build-asan.log | grep -E "Test run with|ERROR: AddressSanitizer|SUMMARY" || true
-  grep -q "ERROR: AddressSanitizer" .build-asan.log && status=1
-  grep -q "Test run with .* passed" .build-asan.log || status=1
+  run AddressSanitizer address .build-asan "ASAN_OPTIONS=detect_leaks=0" "ERROR: AddressSanitizer"
 fi
 exit "$status"
