@@ -216,6 +216,7 @@ public final class GradientHandler: HTTPHandler {
     ) throws(Problem) -> Decoded {
         let root: JSONValue
         var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
+        decoder.parallelism = configuration.parallelism
         do throws(WireError) {
             if let jsonLength {
                 // Binary body: the JSON part, then the tensor bytes it points at.
@@ -224,13 +225,17 @@ public final class GradientHandler: HTTPHandler {
                         "Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes"
                     )
                 }
-                root = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]))
+                root = try JSONParser.parse(
+                    UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]),
+                    borrowingLongStrings: true
+                )
                 decoder.binary = try BinarySection(
                     root: root,
                     bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count])
                 )
             } else {
-                root = try JSONParser.parse(body)
+                // Base64 tensors stay in the body (which outlives `root`) until decoded.
+                root = try JSONParser.parse(body, borrowingLongStrings: true)
             }
         } catch {
             throw Problem(error)

@@ -8,6 +8,8 @@ struct RequestDecoder {
     let limits: ServiceLimits
     /// The tensor bytes of a binary body, when the request has one.
     var binary: BinarySection? = nil
+    /// Threads a long base64 tensor may be decoded on (the worker pool's width for one request).
+    var parallelism = 1
 
     /// Reads `options` first: the dtype decides how the tensors are decoded.
     func options(_ root: JSONValue) throws(Problem) -> RequestOptions {
@@ -32,13 +34,13 @@ struct RequestDecoder {
             )
         }
         if let v = value["reduction"] {
-            guard case .string(let s) = v, let r = Reduction(rawValue: s) else {
+            guard let s = v.stringValue, let r = Reduction(rawValue: s) else {
                 throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\"")
             }
             options.reduction = r
         }
         if let v = value["dtype"] {
-            guard case .string(let s) = v, s == "float32" || s == "float64" else {
+            guard let s = v.stringValue, s == "float32" || s == "float64" else {
                 throw .invalid(at / "dtype", "dtype must be \"float32\" or \"float64\"")
             }
             if operation == .gradcheck && s != "float64" {
@@ -47,7 +49,7 @@ struct RequestDecoder {
             options.dtype = s
         }
         if let v = value["encoding"] {
-            guard case .string(let s) = v, let e = TensorEncoding(rawValue: s) else {
+            guard let s = v.stringValue, let e = TensorEncoding(rawValue: s) else {
                 throw .invalid(at / "encoding", "encoding must be one of \"nested\", \"flat\", \"base64\", \"binary\"")
             }
             options.encoding = e
@@ -58,7 +60,7 @@ struct RequestDecoder {
             }
             var include = Set<Quantity>()
             for (k, item) in items.enumerated() {
-                guard case .string(let s) = item, let q = Quantity(rawValue: s) else {
+                guard let s = item.stringValue, let q = Quantity(rawValue: s) else {
                     throw .invalid(
                         at / "include" / k,
                         "unknown quantity; expected one of " + Quantity.allCases.map(\.rawValue).joined(separator: ", ")
@@ -111,7 +113,7 @@ struct RequestDecoder {
                 "loss is required; one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
             )
         }
-        guard case .string(let s) = value, let loss = Loss(rawValue: s) else {
+        guard let s = value.stringValue, let loss = Loss(rawValue: s) else {
             throw .invalid(
                 .root / "loss",
                 "unknown loss; expected one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
@@ -149,7 +151,13 @@ struct RequestDecoder {
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S>
             do {
-                weights = try TensorDecoder.matrix(w, at: lat / "weights", limits: tensorLimits, binary: binary)
+                weights = try TensorDecoder.matrix(
+                    w,
+                    at: lat / "weights",
+                    limits: tensorLimits,
+                    binary: binary,
+                    parallelism: parallelism
+                )
             } catch {
                 throw Problem(error)
             }
@@ -172,7 +180,15 @@ struct RequestDecoder {
             var biases: [S]? = nil
             if let b = item["biases"] {
                 let v: [S]
-                do { v = try TensorDecoder.vector(b, at: lat / "biases", limits: tensorLimits, binary: binary) } catch {
+                do {
+                    v = try TensorDecoder.vector(
+                        b,
+                        at: lat / "biases",
+                        limits: tensorLimits,
+                        binary: binary,
+                        parallelism: parallelism
+                    )
+                } catch {
                     throw Problem(error)
                 }
                 if v.count != weights.rows {
@@ -192,7 +208,7 @@ struct RequestDecoder {
     private func activation(_ layer: JSONValue, at lat: JSONPointer, isOutput: Bool) throws(Problem) -> Activation {
         var name = "identity"
         if let v = layer["activation"] {
-            guard case .string(let s) = v else { throw .invalid(lat / "activation", "activation must be a string") }
+            guard let s = v.stringValue else { throw .invalid(lat / "activation", "activation must be a string") }
             name = s
         }
         var alpha: Double?
@@ -244,7 +260,13 @@ struct RequestDecoder {
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
         let inputs: Matrix<S>
         do {
-            inputs = try TensorDecoder.matrix(inputsValue, at: at / "inputs", limits: tensorLimits, binary: binary)
+            inputs = try TensorDecoder.matrix(
+                inputsValue,
+                at: at / "inputs",
+                limits: tensorLimits,
+                binary: binary,
+                parallelism: parallelism
+            )
         } catch {
             throw Problem(error)
         }
@@ -271,7 +293,15 @@ struct RequestDecoder {
         var targets: Matrix<S>?
         if let t = value["targets"] {
             let m: Matrix<S>
-            do { m = try TensorDecoder.matrix(t, at: at / "targets", limits: tensorLimits, binary: binary) } catch {
+            do {
+                m = try TensorDecoder.matrix(
+                    t,
+                    at: at / "targets",
+                    limits: tensorLimits,
+                    binary: binary,
+                    parallelism: parallelism
+                )
+            } catch {
                 throw Problem(error)
             }
             if m.rows != inputs.rows || m.columns != outputs {
@@ -290,7 +320,13 @@ struct RequestDecoder {
             }
             let labels: [Double]
             do {
-                labels = try TensorDecoder.vector(labelsValue, at: at / "labels", limits: tensorLimits, binary: binary)
+                labels = try TensorDecoder.vector(
+                    labelsValue,
+                    at: at / "labels",
+                    limits: tensorLimits,
+                    binary: binary,
+                    parallelism: parallelism
+                )
             } catch {
                 throw Problem(error)
             }

@@ -139,6 +139,7 @@ enum Computation {
         let encoding = r.options.encoding
         let elements = r.network.parameterCount + g.delta.reduce(0) { $0 + $1.count }
         var w = writer(for: elements, encoding: encoding, scalar: S.self, layers: r.network.layers.count)
+        w.parallelism = parallelism
         w.beginObject()
         w.key("loss")
         w.number(g.cost)
@@ -275,7 +276,6 @@ enum Computation {
         }
     }
 
-    /// Response bytes for `elements` numbers, at about 22 bytes each, so the buffer grows rarely.
     /// Room for a response of `elements` numbers: text for nested/flat (shortest digits: up to 22
     /// bytes for float64, 14 for float32), base64 for base64, a small JSON part for binary (whose
     /// tensors are sent from their own arrays). Reserved once so the buffer is not copied as it grows.

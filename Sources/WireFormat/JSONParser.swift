@@ -11,15 +11,30 @@ public struct JSONParser: ~Copyable {
     /// Deeper nesting than this is refused (a tensor needs 3 levels; the stack must stay small).
     public static let maxDepth = 64
 
+    /// Strings at least this long may be borrowed (see `parse(_:borrowingLongStrings:)`).
+    public static let borrowedStringLength = 1024
+
     private let bytes: UnsafeRawBufferPointer
+    private let borrowing: Bool
     private var index = 0
     private var depth = 0
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, borrowing: Bool) {
+        self.bytes = bytes
+        self.borrowing = borrowing
+    }
 
     /// Parses one whole document; trailing non-space bytes are an error.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    ///
+    /// With `borrowingLongStrings`, a string value of `borrowedStringLength` bytes or more that is
+    /// plain ASCII with no escapes (a base64 tensor) is not copied out: it comes back as
+    /// `.borrowedString`, pointing into `bytes`, so the caller must use the result only while
+    /// `bytes` is valid. It is checked exactly as any string is.
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        borrowingLongStrings: Bool = false
+    ) throws(WireError) -> JSONValue {
+        var parser = JSONParser(bytes, borrowing: borrowingLongStrings)
         parser.skipSpace()
         let value = try parser.parseValue()
         parser.skipSpace()
@@ -59,7 +74,9 @@ public struct JSONParser: ~Copyable {
         switch c {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "\""):
+            if borrowing, let borrowed = try borrowLongString() { return .borrowedString(borrowed) }
+            return .string(try parseString())
         case UInt8(ascii: "t"):
             try expectLiteral("true")
             return .bool(true)
@@ -165,6 +182,36 @@ public struct JSONParser: ~Copyable {
             }
             skipSpace()
         }
+    }
+
+    /// The string at `index` as a view of the input, when it is long, plain ASCII and has no
+    /// escapes (then `index` moves past it); nil, with `index` unchanged, for any other string.
+    private mutating func borrowLongString() throws(WireError) -> BorrowedText? {
+        guard let base = bytes.baseAddress else { return nil }
+        let start = index + 1
+        var i = start
+        // The same word-at-a-time scan as `parseString`, also gathering the high bits (non-ASCII).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        while i + 8 <= bytes.count {
+            let v = (base + i).loadUnaligned(as: UInt64.self)
+            let quote = v ^ (ones &* 0x22)
+            let backslash = v ^ (ones &* 0x5C)
+            let stop = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v)
+            if stop & highs != 0 { break }
+            high |= v
+            i += 8
+        }
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] >= 0x20, bytes[i] != UInt8(ascii: "\\") {
+            high |= UInt64(bytes[i])
+            i += 1
+        }
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "\""), i - start >= Self.borrowedStringLength,
+            high & highs == 0
+        else { return nil }
+        index = i + 1
+        return BorrowedText(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
     }
 
     private mutating func parseString() throws(WireError) -> String {

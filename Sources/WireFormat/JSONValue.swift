@@ -5,6 +5,10 @@ public indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case number(Double)
     case string(String)
+    /// A long plain-ASCII string left where it is in the parsed bytes (a base64 tensor, decoded
+    /// straight from the request body): only from `JSONParser.parse(_:borrowingLongStrings: true)`,
+    /// and valid only while those bytes are. `stringValue` reads either kind of string.
+    case borrowedString(BorrowedText)
     case array([JSONValue])
     /// A non-empty array whose elements are all numbers.
     case numbers([Double])
@@ -16,7 +20,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.number(let a), .number(let b)): a == b
-        case (.string(let a), .string(let b)): a == b
+        case (.string, .string), (.string, .borrowedString), (.borrowedString, .string),
+            (.borrowedString, .borrowedString):
+            lhs.stringValue == rhs.stringValue
         case (.array(let a), .array(let b)): a == b
         case (.numbers(let a), .numbers(let b)): a == b
         case (.object(let a), .object(let b)):
@@ -37,9 +43,18 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: "null"
         case .bool: "boolean"
         case .number: "number"
-        case .string: "string"
+        case .string, .borrowedString: "string"
         case .array, .numbers: "array"
         case .object: "object"
+        }
+    }
+
+    /// The text if this is a string of either kind (a borrowed one is copied into a `String`).
+    public var stringValue: String? {
+        switch self {
+        case .string(let s): s
+        case .borrowedString(let text): String(decoding: text.bytes, as: UTF8.self)
+        default: nil
         }
     }
 
@@ -51,4 +66,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         default: nil
         }
     }
+}
+
+/// The bytes of a `.borrowedString`: plain ASCII, no quotes or escapes, inside the parsed input.
+public struct BorrowedText: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 }

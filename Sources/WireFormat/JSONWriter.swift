@@ -15,6 +15,8 @@ public struct JSONWriter: TextOutputStream {
         for part in binaryParts { part.withUnsafeBytes { out.append(contentsOf: $0) } }
         return out
     }
+    /// Threads a long base64 string may be encoded on (the worker pool's width for one request).
+    public var parallelism = 1
     /// One entry per open container: whether a value has been written in it yet.
     private var hasElement: [Bool] = []
 
@@ -173,7 +175,7 @@ public struct JSONWriter: TextOutputStream {
     public mutating func base64String(_ raw: UnsafeRawBufferPointer) {
         beforeValue()
         bytes.append(UInt8(ascii: "\""))
-        Base64.encode(raw, into: &bytes)
+        Base64.encode(raw, into: &bytes, parallelism: parallelism)
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -18,6 +18,7 @@ public enum TensorDecoder {
         at pointer: JSONPointer,
         limits: TensorLimits,
         binary: BinarySection? = nil,
+        parallelism: Int = 1,
         as: S.Type = S.self
     ) throws(WireError) -> Matrix<S> {
         switch value {
@@ -29,7 +30,15 @@ public enum TensorDecoder {
                 detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]"
             )
         case .object:
-            let (shape, data) = try shaped(value, at: pointer, rank: 2, limits: limits, binary: binary, as: S.self)
+            let (shape, data) = try shaped(
+                value,
+                at: pointer,
+                rank: 2,
+                limits: limits,
+                binary: binary,
+                parallelism: parallelism,
+                as: S.self
+            )
             return Matrix(rows: shape[0], columns: shape[1], storage: data)
         default:
             throw .invalid(
@@ -47,6 +56,7 @@ public enum TensorDecoder {
         at pointer: JSONPointer,
         limits: TensorLimits,
         binary: BinarySection? = nil,
+        parallelism: Int = 1,
         as: S.Type = S.self
     ) throws(WireError) -> [S] {
         switch value {
@@ -57,7 +67,15 @@ public enum TensorDecoder {
             if items.isEmpty { return [] }
             throw firstNonNumber(items, at: pointer)
         case .object:
-            return try shaped(value, at: pointer, rank: 1, limits: limits, binary: binary, as: S.self).data
+            return try shaped(
+                value,
+                at: pointer,
+                rank: 1,
+                limits: limits,
+                binary: binary,
+                parallelism: parallelism,
+                as: S.self
+            ).data
         default:
             throw .invalid(
                 pointer: pointer,
@@ -142,6 +160,7 @@ public enum TensorDecoder {
         rank: Int,
         limits: TensorLimits,
         binary: BinarySection?,
+        parallelism: Int,
         as: S.Type
     ) throws(WireError) -> (shape: [Int], data: [S]) {
         guard case .object(let members) = value else {
@@ -197,7 +216,7 @@ public enum TensorDecoder {
             return (shape, try convert(values, at: pointer / "data"))
         }
         if let encoded = value["base64"] {
-            guard case .string(let dtypeName)? = value["dtype"] else {
+            guard let dtypeName = value["dtype"]?.stringValue else {
                 throw .invalid(
                     pointer: pointer / "dtype",
                     detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\""
@@ -213,16 +232,20 @@ public enum TensorDecoder {
                     detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\""
                 )
             }
-            guard case .string(var text) = encoded else {
-                throw .invalid(pointer: pointer / "base64", detail: "expected a base64 string")
+            // Decoded where the text is: in the request body when the parser borrowed it.
+            func read(_ utf8: UnsafeBufferPointer<UInt8>) -> (data: [S]?, length: Int?) {
+                guard let length = Base64.decodedLength(utf8) else { return (nil, nil) }
+                guard length == total * width else { return (nil, length) }
+                return (decodeBase64(utf8, count: total, width: width, parallelism: parallelism), length)
             }
-            let data: [S]? = text.withUTF8 { utf8 -> [S]? in
-                guard let length = Base64.decodedLength(utf8), length == total * width else { return nil }
-                return decodeBase64(utf8, count: total, width: width)
+            let decoded: (data: [S]?, length: Int?)
+            switch encoded {
+            case .string(var text): decoded = text.withUTF8(read)
+            case .borrowedString(let text): decoded = read(text.bytes.assumingMemoryBound(to: UInt8.self))
+            default: throw .invalid(pointer: pointer / "base64", detail: "expected a base64 string")
             }
-            guard let data else {
-                let length = text.withUTF8 { Base64.decodedLength($0) }
-                if let length, length != total * width {
+            guard let data = decoded.data else {
+                if let length = decoded.length, length != total * width {
                     throw .invalid(
                         pointer: pointer / "base64",
                         detail:
@@ -272,9 +295,9 @@ public enum TensorDecoder {
     }
 
     private static func dtypeWidth(_ value: JSONValue, at pointer: JSONPointer) throws(WireError) -> Int {
-        switch value["dtype"] {
-        case .string("float32")?: return 4
-        case .string("float64")?: return 8
+        switch value["dtype"]?.stringValue {
+        case "float32"?: return 4
+        case "float64"?: return 8
         default:
             throw .invalid(
                 pointer: pointer / "dtype",
@@ -300,18 +323,22 @@ public enum TensorDecoder {
     }
 
     /// Decodes base64 little-endian floats of `width` bytes into `S`; nil on a bad character.
-    private static func decodeBase64<S: BLASScalar>(_ text: UnsafeBufferPointer<UInt8>, count: Int, width: Int) -> [S]?
-    {
+    private static func decodeBase64<S: BLASScalar>(
+        _ text: UnsafeBufferPointer<UInt8>,
+        count: Int,
+        width: Int,
+        parallelism: Int
+    ) -> [S]? {
         if width == MemoryLayout<S>.size {
             var ok = true
             let out = [S](unsafeUninitializedCapacity: count) { buffer, initialized in
-                ok = Base64.decode(text, into: UnsafeMutableRawBufferPointer(buffer))
+                ok = Base64.decode(text, into: UnsafeMutableRawBufferPointer(buffer), parallelism: parallelism)
                 initialized = count
             }
             return ok ? out : nil
         }
         var raw = [UInt8](repeating: 0, count: count * width)
-        let ok = raw.withUnsafeMutableBytes { Base64.decode(text, into: $0) }
+        let ok = raw.withUnsafeMutableBytes { Base64.decode(text, into: $0, parallelism: parallelism) }
         guard ok else { return nil }
         return raw.withUnsafeBytes { bytes in
             (0..<count).map { k in

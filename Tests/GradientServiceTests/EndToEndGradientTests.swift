@@ -22,7 +22,7 @@ struct EndToEndGradientTests {
             case .null: w.null()
             case .bool(let b): w.bool(b)
             case .number(let d): w.number(d)
-            case .string(let s): w.string(s)
+            case .string, .borrowedString: w.string(v.stringValue ?? "")
             case .numbers(let ds): ds.withUnsafeBufferPointer { w.numbers($0) }
             case .array(let items):
                 w.beginArray()
@@ -156,6 +156,71 @@ struct EndToEndGradientTests {
         #expect(grad["dtype"]?.stringValue == "float32")
         let decoded: [Float] = try TensorDecoder.vector(grad, at: .root, limits: .init())
         #expect(maxDifference(decoded, [Float(p0), Float(-p0)]).value < 1e-6)
+    }
+
+    /// Base64 tensors long enough to be decoded from the body in place and split across the two
+    /// workers (over a MiB of text each way) give the same answer as the nested request.
+    @Test("large base64 request and answer, decoded and encoded in pieces, match nested JSON")
+    func largeBase64MatchesNested() throws {
+        let server = try LiveServer { service, _ in service.parallelism = 2 }
+        var rng = SeededGenerator(seed: 11)
+        let (units, inputs, batch) = (256, 512, 80)
+        let w = (0..<(units * inputs)).map { _ in Double.random(in: -0.1...0.1, using: &rng) }
+        let x = (0..<(batch * inputs)).map { _ in Double.random(in: -1...1, using: &rng) }
+        func base64(_ values: [Double]) -> String {
+            var raw: [UInt8] = []
+            raw.reserveCapacity(values.count * 8)
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw += $0 } }
+            return Data(raw).base64EncodedString()
+        }
+        func nested(_ values: [Double], columns: Int) -> String {
+            "["
+                + stride(from: 0, to: values.count, by: columns).map { i in
+                    "[" + values[i..<(i + columns)].map { "\($0)" }.joined(separator: ",") + "]"
+                }.joined(separator: ",") + "]"
+        }
+        func request(weights: String, inputs x: String, encoding: String) -> String {
+            """
+            {"network": {"layers": [{"weights": \(weights), "activation": "relu"}, {"weights": \(nested((0..<(3 * units)).map { Double($0 % 7) / 10 - 0.3 }, columns: units)), "activation": "softmax"}]},
+             "batch": {"inputs": \(x), "labels": \((0..<batch).map { $0 % 3 })}, "loss": "cross_entropy",
+             "options": {"encoding": "\(encoding)", "include": ["delta", "weightGradient", "biasGradient"]}}
+            """
+        }
+        let b64Weights = #"{"shape": [\#(units), \#(inputs)], "dtype": "float64", "base64": "\#(base64(w))"}"#
+        let b64Inputs = #"{"shape": [\#(batch), \#(inputs)], "dtype": "float64", "base64": "\#(base64(x))"}"#
+        let reference = try server.post(
+            "/v1/gradients",
+            request(weights: nested(w, columns: inputs), inputs: nested(x, columns: inputs), encoding: "flat")
+        )
+        #expect(reference.status == 200, "\(reference.text.prefix(300))")
+        let fromBase64 = try server.post(
+            "/v1/gradients",
+            request(weights: b64Weights, inputs: b64Inputs, encoding: "flat")
+        )
+        #expect(fromBase64.status == 200, "\(fromBase64.text.prefix(300))")
+        #expect(fromBase64.json["layers"] == reference.json["layers"])
+        #expect(fromBase64.json["loss"] == reference.json["loss"])
+
+        let toBase64 = try server.post(
+            "/v1/gradients",
+            request(weights: b64Weights, inputs: b64Inputs, encoding: "base64")
+        )
+        #expect(toBase64.status == 200)
+        let layer = try #require(toBase64.json["layers"]?[0])
+        let expected = try #require(reference.json["layers"]?[0])
+        for field in ["weightGradient", "delta", "biasGradient"] {
+            let text = try #require(layer[field]?["base64"]?.stringValue)
+            #expect(field != "weightGradient" || text.utf8.count > 1 << 20, "long enough to be encoded in pieces")
+            let decoded: [Double] = try TensorDecoder.vector(
+                .object([
+                    ("shape", .numbers([Double(text.utf8.count / 4 * 3 / 8)])), ("dtype", .string("float64")),
+                    ("base64", .string(text)),
+                ]),
+                at: .root,
+                limits: .init()
+            )
+            #expect(decoded == expected[field]?["data"]?.flatNumbers, "\(field)")
+        }
     }
 
     @Test("gradcheck reports per-layer errors and passes for a smooth network")

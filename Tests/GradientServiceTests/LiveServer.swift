@@ -57,7 +57,6 @@ extension JSONValue {
     subscript(index: Int) -> JSONValue? { arrayElements.flatMap { index < $0.count ? $0[index] : nil } }
 
     var double: Double? { if case .number(let v) = self { v } else { nil } }
-    var stringValue: String? { if case .string(let s) = self { s } else { nil } }
 }
 
 /// API.md's example request.

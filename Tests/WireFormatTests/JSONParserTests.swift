@@ -53,6 +53,48 @@ struct JSONParserTests {
         #expect(try JSONParser.parse(Array("\"\(plain)\"".utf8)) == .string(plain))
     }
 
+    /// Only long, plain-ASCII, escape-free string values are borrowed; the borrowed bytes are the
+    /// string's, and a broken long string fails exactly as it does when copied.
+    @Test func longStringsAreBorrowedOnlyWhenPlain() throws {
+        let long = String(repeating: "AbC+/09=", count: 200)  // 1600 bytes
+        let cases: [(String, Bool)] = [
+            (#"{"k": "\#(long)"}"#, true),
+            (#"{"k": "\#(long.prefix(JSONParser.borrowedStringLength))"}"#, true),
+            (#"{"k": "\#(long.prefix(JSONParser.borrowedStringLength - 1))"}"#, false),
+            (#"{"k": "\#(long)\n"}"#, false),
+            (#"{"k": "é\#(long)"}"#, false),
+            (#"{"\#(long)": 1}"#, false),
+        ]
+        for (json, borrowed) in cases {
+            let bytes = Array(json.utf8)
+            try bytes.withUnsafeBytes { raw in
+                let copied = try JSONParser.parse(raw)
+                let value = try JSONParser.parse(raw, borrowingLongStrings: true)
+                #expect(value == copied)
+                if case .borrowedString(let text)? = value["k"] {
+                    #expect(borrowed)
+                    #expect(text.bytes.baseAddress! >= raw.baseAddress! && text.bytes.count >= 1024)
+                    #expect(value["k"]?.stringValue == copied["k"]?.stringValue)
+                } else {
+                    #expect(!borrowed, "\(json.prefix(20))")
+                }
+            }
+        }
+        for broken in [#"["\#(long)\#u{01}"]"#, #"["\#(long)"#, #"["\#(long)\x"]"#, "[\"\(long)\u{FF}\" 1]"] {
+            let bytes = Array(broken.utf8)
+            let errors = [false, true].map { borrowing in
+                bytes.withUnsafeBytes { raw in
+                    Result { () throws(WireError) in try JSONParser.parse(raw, borrowingLongStrings: borrowing) }
+                }
+            }
+            guard case .failure(let a) = errors[0], case .failure(let b) = errors[1] else {
+                Issue.record("expected both to fail: \(broken.suffix(8))")
+                continue
+            }
+            #expect(a == b)
+        }
+    }
+
     @Test func nestingIsBounded() {
         let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(throws: WireError.self) { try JSONParser.parse(deep) }

@@ -1,4 +1,5 @@
 import Backprop
+import Foundation
 import TestSupport
 import Testing
 import WireFormat
@@ -157,5 +158,110 @@ struct TensorDecoderTests {
         var encoded: [UInt8] = []
         expected.withUnsafeBytes { Base64.encode($0, into: &encoded) }
         #expect(String(decoding: encoded, as: UTF8.self) == text)
+    }
+
+    /// The wide loops (six bytes per store when encoding, two quads per step when decoding) and the
+    /// split across threads, against Foundation's encoder, on lengths around every loop boundary
+    /// and on texts long enough to be split.
+    @Test(arguments: [1, 2, 3])
+    func base64MatchesFoundationOnLongInputs(parallelism: Int) {
+        var rng = SeededGenerator(seed: 7)
+        for n in Array(6...64) + [(1 << 20) - 1, (1 << 20) + 1, 3 << 19] {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var text: [UInt8] = []
+            bytes.withUnsafeBytes { Base64.encode($0, into: &text, parallelism: parallelism) }
+            #expect(text == Array(Data(bytes).base64EncodedString().utf8), "n = \(n)")
+            var out = [UInt8](repeating: 0, count: n)
+            let ok = text.withUnsafeBufferPointer { t in
+                out.withUnsafeMutableBytes { Base64.decode(t, into: $0, parallelism: parallelism) }
+            }
+            #expect(ok && out == bytes, "n = \(n)")
+        }
+    }
+
+    /// A bad character at any position of a short text (every branch of the two-quad loop), and
+    /// in each piece of a long text decoded in pieces, is refused; so is padding that ends a piece
+    /// other than the last (it would be valid at the end of a whole text).
+    @Test func base64RefusesBadCharactersAnywhere() {
+        var rng = SeededGenerator(seed: 9)
+        func accepts(_ text: [UInt8], _ n: Int, parallelism: Int = 1) -> Bool {
+            var sink = [UInt8](repeating: 0, count: n)
+            return text.withUnsafeBufferPointer { t in
+                sink.withUnsafeMutableBytes { Base64.decode(t, into: $0, parallelism: parallelism) }
+            }
+        }
+        for n in 20...30 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var text: [UInt8] = []
+            bytes.withUnsafeBytes { Base64.encode($0, into: &text) }
+            for position in text.indices where text[position] != UInt8(ascii: "=") && position < text.count - 2 {
+                for bad in [UInt8(ascii: "!"), UInt8(ascii: "="), UInt8(ascii: "\""), 0xC3] {
+                    var broken = text
+                    broken[position] = bad
+                    let accepted = accepts(broken, n)
+                    #expect(!accepted, "n = \(n), \(bad) at \(position)")
+                }
+            }
+        }
+        let n = 3 << 19
+        let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var text: [UInt8] = []
+        bytes.withUnsafeBytes { Base64.encode($0, into: &text) }
+        let whole = accepts(text, n, parallelism: 3)
+        #expect(whole)
+        let piece = text.count / 4 / 3 * 4  // the characters in each of three pieces but the last
+        for position in [0, 5, piece - 1, piece, piece + 9, 2 * piece - 1, 2 * piece, text.count - 3] {
+            var broken = text
+            broken[position] = UInt8(ascii: "*")
+            for p in [1, 2, 3] {
+                let accepted = accepts(broken, n, parallelism: p)
+                #expect(!accepted, "* at \(position), \(p) pieces")
+            }
+        }
+        for end in [piece, 2 * piece] {
+            var padded = text
+            padded[end - 1] = UInt8(ascii: "=")
+            padded[end - 2] = UInt8(ascii: "=")
+            for p in [1, 2, 3] {
+                let accepted = accepts(padded, n, parallelism: p)
+                #expect(!accepted, "== ending at \(end), \(p) pieces")
+            }
+        }
+    }
+
+    /// A base64 tensor left in the parsed bytes decodes as the copied one does, and faults alike.
+    @Test func borrowedBase64DecodesLikeACopiedString() throws {
+        let values = (0..<300).map { Double($0) * 0.25 - 7 }
+        var raw: [UInt8] = []
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { raw += $0 } }
+        var text: [UInt8] = []
+        raw.withUnsafeBytes { Base64.encode($0, into: &text) }
+        let b64 = String(decoding: text, as: UTF8.self)
+        for (shape, last) in [("[20, 15]", ""), ("[15, 20]", ""), ("[20, 16]", "needs"), ("[20, 15]", "*")] {
+            var body = b64
+            if last == "*" { body = "*" + body.dropFirst() }
+            let json = Array(#"{"shape": \#(shape), "dtype": "float64", "base64": "\#(body)"}"#.utf8)
+            func run(_ borrowing: Bool) -> Result<Matrix<Double>, WireError> {
+                json.withUnsafeBytes { bytes in
+                    Result { () throws(WireError) -> Matrix<Double> in
+                        let root = try JSONParser.parse(bytes, borrowingLongStrings: borrowing)
+                        if borrowing, case .borrowedString = root["base64"] {
+                        } else if borrowing {
+                            Issue.record("expected the base64 text to be borrowed")
+                        }
+                        return try TensorDecoder.matrix(root, at: at, limits: limits)
+                    }
+                }
+            }
+            let (copied, borrowed) = (run(false), run(true))
+            switch (copied, borrowed) {
+            case (.success(let a), .success(let b)):
+                #expect(last.isEmpty && a == b && a.storage == values)
+            case (.failure(let a), .failure(let b)):
+                #expect(!last.isEmpty && a == b, "\(a) vs \(b)")
+            default:
+                Issue.record("copied \(copied) vs borrowed \(borrowed)")
+            }
+        }
     }
 }

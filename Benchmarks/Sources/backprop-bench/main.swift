@@ -4,6 +4,7 @@
 //                                        forward+backward for tiny/medium/large, float32/float64
 //   backprop-bench peak                  1024×1024 sgemm/dgemm, one thread
 //   backprop-bench wire FILE [REPEATS]   parse FILE (a nested JSON matrix) and write it back
+//   backprop-bench base64 [MB [REPEATS [THREADS]]]  base64 encode and decode of MB random bytes
 import Backprop
 import GradientService
 import Logging
@@ -144,6 +145,36 @@ func wire(_ path: String, repeats: Int) {
             + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count)}"#)
 }
 
+/// Base64 encode and decode of `megabytes` of random bytes (the base64 tensor path's codec alone).
+func base64(megabytes: Int, repeats: Int, parallelism: Int) {
+    var g = Rng(s: 7)
+    let raw = (0..<(megabytes << 20)).map { _ in UInt8.random(in: 0...255, using: &g) }
+    var text: [UInt8] = []
+    var encodeTimes: [Double] = []
+    for _ in 0..<repeats {
+        encodeTimes.append(
+            seconds {
+                text = []
+                text.reserveCapacity(Base64.encodedLength(raw.count))
+                raw.withUnsafeBytes { Base64.encode($0, into: &text, parallelism: parallelism) }
+            })
+    }
+    var back = [UInt8](repeating: 0, count: raw.count)
+    var decodeTimes: [Double] = []
+    for _ in 0..<repeats {
+        decodeTimes.append(
+            seconds {
+                let ok = text.withUnsafeBufferPointer { t in back.withUnsafeMutableBytes { Base64.decode(t, into: $0, parallelism: parallelism) } }
+                precondition(ok)
+            })
+    }
+    precondition(back == raw)
+    let mb = Double(text.count) / 1e6
+    print(
+        #"{"bench":"base64","parallelism":\#(parallelism),"text_bytes":\#(text.count),"encode_text_mb_s":\#(mb / median(encodeTimes)),"#
+            + #""decode_text_mb_s":\#(mb / median(decodeTimes))}"#)
+}
+
 /// One whole request in process (parse, decode, compute, encode), as a worker runs it.
 func request(_ path: String, jsonLength: Int?, repeats: Int) {
     let bytes = readAll(path)
@@ -172,6 +203,10 @@ case "compute":
         if dtype != "float32" { computeBench(Double.self, repeats: repeats, parallelism: p, only: only) }
     }
 case "request": request(args[2], jsonLength: args.count > 3 ? Int(args[3]) : nil, repeats: args.count > 4 ? Int(args[4])! : 10)
+case "base64":
+    let megabytes = args.count > 2 ? Int(args[2])! : 20
+    let repeats = args.count > 3 ? Int(args[3])! : 7
+    for p in args.count > 4 ? [Int(args[4])!] : [1, 2] { base64(megabytes: megabytes, repeats: repeats, parallelism: p) }
 case "peak": peak()
 case "peak2": peakConcurrent()
 case "wire": wire(args[2], repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5)
