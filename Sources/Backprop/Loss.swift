@@ -59,31 +59,45 @@ extension Loss {
             // ∂C/∂a = (a − y) for ½Σ(a − y)², 2(a − y)/n_L for the mean square; then through f'.
             let perElement: S = self == .quadratic ? 1 : 2 / S(n)
             let costFactor: S = self == .quadratic ? S(1) / 2 : 1 / S(n)
-            var g = Matrix<S>(rows: batch, columns: n)
-            for i in 0..<(batch * n) {
-                let diff = a.storage[i] - y.storage[i]
-                cost += diff * diff
-                g.storage[i] = perElement * scale * diff
-            }
+            let g = Matrix<S>(
+                rows: batch,
+                columns: n,
+                storage: TensorStorage(unsafeUninitializedCapacity: batch * n) { gp, initialized in
+                    a.storage.withUnsafeBufferPointer { ap in
+                        y.storage.withUnsafeBufferPointer { yp in
+                            for i in 0..<(batch * n) {
+                                let diff = ap[i] - yp[i]
+                                cost += diff * diff
+                                gp[i] = perElement * scale * diff
+                            }
+                        }
+                    }
+                    initialized = batch * n
+                }
+            )
             cost *= costFactor
             delta = output.backward(z: z, a: a, gradient: g)
 
         case .crossEntropy:
             // With p = softmax(z) and log p_j = z_j − logsumexp(z):
             //   C_x = Σ_j y_j (logsumexp(z) − z_j),  ∂C_x/∂z_j = p_j Σ_k y_k − y_j  (= p − y for probability rows).
-            z.storage.withUnsafeBufferPointer { zp in
-                for i in 0..<batch {
-                    let base = i * n
-                    let lse = Activation.logSumExp(zp, from: base, count: n)
-                    var ySum: S = 0
-                    for j in 0..<n {
-                        let yj = y.storage[base + j]
-                        ySum += yj
-                        if yj != 0 { cost += yj * (lse - zp[base + j]) }
-                    }
-                    for j in 0..<n {
-                        let p = S.exp(zp[base + j] - lse)
-                        delta.storage[base + j] = scale * (p * ySum - y.storage[base + j])
+            delta.storage.withUnsafeMutableBufferPointer { dp in
+                z.storage.withUnsafeBufferPointer { zp in
+                    y.storage.withUnsafeBufferPointer { yp in
+                        for i in 0..<batch {
+                            let base = i * n
+                            let lse = Activation.logSumExp(zp, from: base, count: n)
+                            var ySum: S = 0
+                            for j in 0..<n {
+                                let yj = yp[base + j]
+                                ySum += yj
+                                if yj != 0 { cost += yj * (lse - zp[base + j]) }
+                            }
+                            for j in 0..<n {
+                                let p = S.exp(zp[base + j] - lse)
+                                dp[base + j] = scale * (p * ySum - yp[base + j])
+                            }
+                        }
                     }
                 }
             }
@@ -91,11 +105,17 @@ extension Loss {
         case .binaryCrossEntropy:
             // With p = σ(z): −[y log p + (1 − y) log(1 − p)] = max(z, 0) − y·z + log(1 + e^{−|z|}),
             // finite for any z, and ∂/∂z = σ(z) − y.
-            for i in 0..<(batch * n) {
-                let zi = z.storage[i]
-                let yi = y.storage[i]
-                cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
-                delta.storage[i] = scale * (Activation.logistic(zi) - yi)
+            delta.storage.withUnsafeMutableBufferPointer { dp in
+                z.storage.withUnsafeBufferPointer { zp in
+                    y.storage.withUnsafeBufferPointer { yp in
+                        for i in 0..<(batch * n) {
+                            let zi = zp[i]
+                            let yi = yp[i]
+                            cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
+                            dp[i] = scale * (Activation.logistic(zi) - yi)
+                        }
+                    }
+                }
             }
         }
         return (cost * scale, delta)

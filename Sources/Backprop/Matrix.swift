@@ -3,17 +3,22 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     public let rows: Int
     public let columns: Int
     /// Row-major: element (i, j) is at `i * columns + j`.
-    public var storage: [Scalar]
+    public var storage: TensorStorage<Scalar>
 
-    public init(rows: Int, columns: Int, storage: [Scalar]) {
+    public init(rows: Int, columns: Int, storage: TensorStorage<Scalar>) {
         precondition(rows >= 0 && columns >= 0 && storage.count == rows * columns, "storage does not match shape")
         self.rows = rows
         self.columns = columns
         self.storage = storage
     }
 
+    /// The matrix of `storage`'s elements (the array is held, not copied).
+    public init(rows: Int, columns: Int, storage: [Scalar]) {
+        self.init(rows: rows, columns: columns, storage: TensorStorage(storage))
+    }
+
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) {
-        self.init(rows: rows, columns: columns, storage: Array(repeating: value, count: rows * columns))
+        self.init(rows: rows, columns: columns, storage: TensorStorage(repeating: value, count: rows * columns))
     }
 
     /// Builds from nested rows; all rows must have the same length.
@@ -60,7 +65,7 @@ extension Matrix {
         precondition(k == kb, "inner dimensions differ: \(k) vs \(kb)")
         if m == 0 || n == 0 || k == 0 { return Matrix(rows: m, columns: n) }
         // beta = 0 overwrites C, so it is left uninitialised rather than zero-filled first.
-        let storage = [Scalar](unsafeUninitializedCapacity: m * n) { cp, initialized in
+        let storage = TensorStorage<Scalar>(unsafeUninitializedCapacity: m * n) { cp, initialized in
             a.storage.withUnsafeBufferPointer { ap in
                 b.storage.withUnsafeBufferPointer { bp in
                     Scalar.gemm(

@@ -2,12 +2,12 @@ import Dispatch
 import Synchronization
 
 extension Matrix {
-    /// Rows `range` as a new matrix (a copy of that contiguous block).
+    /// Rows `range` as a matrix that views this one's elements (no copy).
     public func rows(_ range: Range<Int>) -> Matrix {
         Matrix(
             rows: range.count,
             columns: columns,
-            storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)])
+            storage: storage.view((range.lowerBound * columns)..<(range.upperBound * columns))
         )
     }
 }
@@ -108,19 +108,19 @@ extension Network {
         return (pass, total)
     }
 
-    /// Arrays of the given sizes, filled by `fill` through their buffers (all at once, so the
+    /// Storages of the given sizes, filled by `fill` through their buffers (all at once, so the
     /// fill can run in parallel); every element must be written.
     static func uninitializedArrays(
         _ sizes: [Int],
         fill: ([UnsafeMutableBufferPointer<Scalar>]) -> Void
-    ) -> [[Scalar]] {
-        func build(_ i: Int, _ buffers: [UnsafeMutableBufferPointer<Scalar>]) -> [[Scalar]] {
+    ) -> [TensorStorage<Scalar>] {
+        func build(_ i: Int, _ buffers: [UnsafeMutableBufferPointer<Scalar>]) -> [TensorStorage<Scalar>] {
             if i == sizes.count {
                 fill(buffers)
                 return []
             }
-            var rest: [[Scalar]] = []
-            let array = [Scalar](unsafeUninitializedCapacity: sizes[i]) { buffer, initialized in
+            var rest: [TensorStorage<Scalar>] = []
+            let array = TensorStorage<Scalar>(unsafeUninitializedCapacity: sizes[i]) { buffer, initialized in
                 rest = build(i + 1, buffers + [buffer])
                 initialized = sizes[i]
             }
@@ -132,7 +132,7 @@ extension Network {
     /// (Δ)^T A with the rows of the result split across `parts` threads. Δ: [B, n], A: [B, m] → [n, m].
     static func weightGradient(_ delta: Matrix<Scalar>, _ a: Matrix<Scalar>, parts: Int) -> Matrix<Scalar> {
         let (n, m, b) = (delta.columns, a.columns, delta.rows)
-        let storage = [Scalar](unsafeUninitializedCapacity: n * m) { out, initialized in
+        let storage = TensorStorage<Scalar>(unsafeUninitializedCapacity: n * m) { out, initialized in
             let c = SendablePointer(out.baseAddress!)
             delta.storage.withUnsafeBufferPointer { dp in
                 a.storage.withUnsafeBufferPointer { ap in

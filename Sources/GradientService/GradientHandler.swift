@@ -102,6 +102,7 @@ public final class GradientHandler: HTTPHandler {
                     operation,
                     request.body,
                     jsonLength: jsonLength,
+                    bodyOwner: request.bodyOwner,
                     releaseBody: request.releaseBody,
                     shouldStop: { request.isExpired }
                 ).response
@@ -171,16 +172,18 @@ public final class GradientHandler: HTTPHandler {
 
     /// Parses, validates and computes one request; any failure is a `Problem`. `shouldStop` is
     /// polled between steps (and inside gradcheck); when it says so the answer is 503.
-    /// `releaseBody` is called once the body is decoded into the request's own matrices, and the
-    /// parsed document is dropped then too, so neither is held while the request computes.
+    /// `releaseBody` is called once the body is decoded, and the parsed document is dropped then
+    /// too, so neither is held while the request computes, except for the binary tensors used in
+    /// place (views into the body, which hold `bodyOwner`; without an owner they are copied).
     public func compute(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
         jsonLength: Int? = nil,
+        bodyOwner: AnyObject? = nil,
         releaseBody: () -> Void = {},
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
-        let decoded = try decode(operation, body, jsonLength: jsonLength)
+        let decoded = try decode(operation, body, jsonLength: jsonLength, bodyOwner: bodyOwner)
         releaseBody()
         switch decoded {
         case .float32(let request): return try run(operation, request, shouldStop: shouldStop)
@@ -212,7 +215,8 @@ public final class GradientHandler: HTTPHandler {
     private func decode(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
-        jsonLength: Int?
+        jsonLength: Int?,
+        bodyOwner: AnyObject?
     ) throws(Problem) -> Decoded {
         let root: JSONValue
         var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
@@ -231,7 +235,8 @@ public final class GradientHandler: HTTPHandler {
                 )
                 decoder.binary = try BinarySection(
                     root: root,
-                    bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count])
+                    bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count]),
+                    owner: bodyOwner
                 )
             } else {
                 // Base64 tensors stay in the body (which outlives `root`) until decoded.
@@ -244,6 +249,12 @@ public final class GradientHandler: HTTPHandler {
         return options.dtype == "float32"
             ? .float32(try decoder.decode(root, options: options, as: Float.self))
             : .float64(try decoder.decode(root, options: options, as: Double.self))
+    }
+
+    /// The raw tensors of a binary body start right after its JSON part: the server places them on
+    /// a 64-byte boundary, so they are used in place rather than copied out.
+    public func alignedBodyOffset(for head: RequestHead) -> Int {
+        head[header: "inference-header-content-length"].flatMap { Int($0) }.map { max(0, $0) } ?? 0
     }
 
     private func authorize(_ head: RequestHead) -> Problem? {

@@ -5,7 +5,7 @@ import WireFormat
 /// An answer: its JSON part, and the tensor bytes that follow it when `encoding` is `binary`.
 public struct Encoded: Sendable {
     public var json: [UInt8]
-    /// The tensors after the JSON part of a binary answer, as their arrays (sent without a copy).
+    /// The tensors after the JSON part of a binary answer, as their storage (sent without a copy).
     public var binary: [BinaryPart]
 
     /// The HTTP response: plain JSON, or a binary body with the JSON part's length in
@@ -28,10 +28,7 @@ public struct Encoded: Sendable {
             return response
         }
         response.tail = binary.map { part in
-            switch part {
-            case .float32(let values): BodyChunk(values)
-            case .float64(let values): BodyChunk(values)
-            }
+            part.withUnsafeBytes { BodyChunk(bytes: $0, owner: part.owner) }
         }
         return response
     }

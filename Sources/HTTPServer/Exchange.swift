@@ -18,9 +18,12 @@ final class Exchange: @unchecked Sendable {
     let started: DispatchTime
 
     /// The body, one buffer sized from Content-Length (grown geometrically if chunked).
-    private(set) var body: UnsafeMutableRawPointer?
-    private(set) var bodyCapacity = 0
+    private(set) var bodyBuffer: BodyBuffer?
     private(set) var bodyCount = 0
+    /// The body offset placed on a 64-byte boundary (`HTTPHandler.alignedBodyOffset`).
+    private let alignedOffset: Int
+    private var body: UnsafeMutableRawPointer? { bodyBuffer?.start }
+    private var bodyCapacity: Int { bodyBuffer?.capacity ?? 0 }
     /// Set when the body passed the limit: later chunks are dropped and the answer is 413.
     var bodyTooLarge = false
 
@@ -29,18 +32,22 @@ final class Exchange: @unchecked Sendable {
     /// Set once the response is queued (for the completion callback's bookkeeping).
     var responded = false
 
-    init(connection: OpaquePointer, head: RequestHead, disposition: Disposition, expectedBodyBytes: Int?) {
+    init(
+        connection: OpaquePointer,
+        head: RequestHead,
+        disposition: Disposition,
+        expectedBodyBytes: Int?,
+        alignedOffset: Int = 0
+    ) {
         self.connection = connection
         self.head = head
         self.disposition = disposition
         self.started = .now()
+        self.alignedOffset = alignedOffset
         if let expected = expectedBodyBytes, expected > 0 {
-            body = UnsafeMutableRawPointer.allocate(byteCount: expected, alignment: 16)
-            bodyCapacity = expected
+            bodyBuffer = BodyBuffer(capacity: expected, alignedOffset: alignedOffset)
         }
     }
-
-    deinit { body?.deallocate() }
 
     /// Copies one chunk in: the single copy out of microhttpd's read buffer.
     /// Returns false (and keeps nothing) once the body would pass `limit`.
@@ -49,19 +56,15 @@ final class Exchange: @unchecked Sendable {
         let needed = bodyCount + count
         if needed > limit {
             bodyTooLarge = true
-            body?.deallocate()
-            body = nil
-            bodyCapacity = 0
+            bodyBuffer = nil
             bodyCount = 0
             return false
         }
         if needed > bodyCapacity {
             let capacity = min(limit, max(needed, bodyCapacity * 2, 4096))
-            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-            if let body, bodyCount > 0 { grown.copyMemory(from: body, byteCount: bodyCount) }
-            body?.deallocate()
-            body = grown
-            bodyCapacity = capacity
+            let grown = BodyBuffer(capacity: capacity, alignedOffset: alignedOffset)
+            if let body, bodyCount > 0 { grown.start.copyMemory(from: body, byteCount: bodyCount) }
+            bodyBuffer = grown
         }
         (body! + bodyCount).copyMemory(from: chunk, byteCount: count)
         bodyCount = needed
@@ -76,15 +79,35 @@ final class Exchange: @unchecked Sendable {
             head: head,
             body: UnsafeRawBufferPointer(start: body, count: bodyCount),
             deadline: started + timeout,
+            bodyOwner: bodyBuffer,
             releaseBody: { [self] in freeBody() }
         )
     }
 
-    /// Frees the body bytes early (`bodyCount` stays, for the access log and metrics). Called by
-    /// the thread that owns the exchange at that moment (the worker, while it handles it).
-    func freeBody() {
-        body?.deallocate()
-        body = nil
-        bodyCapacity = 0
+    /// Lets go of the body early (`bodyCount` stays, for the access log and metrics): its bytes
+    /// are freed now unless the handler holds `Request.bodyOwner`. Called by the thread that owns
+    /// the exchange at that moment (the worker, while it handles it).
+    func freeBody() { bodyBuffer = nil }
+}
+
+/// A request body's bytes, freed when the last holder lets go: the exchange, or a handler that
+/// keeps views into the body (tensors used in place) through `Request.bodyOwner`.
+///
+/// `@unchecked Sendable`: written only by the I/O thread before the request is handed over, and
+/// only read after.
+final class BodyBuffer: @unchecked Sendable {
+    private let allocation: UnsafeMutableRawPointer
+    /// Where the body starts: `start + alignedOffset` is on a 64-byte boundary.
+    let start: UnsafeMutableRawPointer
+    let capacity: Int
+
+    init(capacity: Int, alignedOffset: Int) {
+        allocation = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 64)
+        // allocation is 64-aligned, so shifting by (−alignedOffset mod 64) aligns start + alignedOffset.
+        let remainder = (alignedOffset % 64 + 64) % 64
+        start = allocation + (64 - remainder) % 64
+        self.capacity = capacity
     }
+
+    deinit { allocation.deallocate() }
 }

@@ -49,9 +49,13 @@ public struct Request: @unchecked Sendable {
     public var body: UnsafeRawBufferPointer
     /// When the handler should give up (`requestTimeout` after the head arrived).
     public var deadline: DispatchTime
-    /// Frees `body` at once, for a handler done reading it (e.g. decoded into its own buffers)
-    /// before long work, so a large request's bytes are not held while it computes. `body` must
-    /// not be read after. Doing nothing is always fine: the server frees it with the exchange.
+    /// Keeps `body`'s bytes valid while held, even after `releaseBody` and after the response:
+    /// for a handler that keeps views into the body (tensors used in place) instead of copying.
+    public var bodyOwner: AnyObject? = nil
+    /// Lets go of `body` at once, for a handler done reading it (e.g. decoded into its own
+    /// buffers) before long work, so a large request's bytes are not held while it computes;
+    /// they stay valid only through `bodyOwner`. Doing nothing is always fine: the server lets
+    /// go of it with the exchange.
     public var releaseBody: @Sendable () -> Void = {}
 
     /// Whether the deadline has passed; handlers poll it between steps of long work.
@@ -107,6 +111,9 @@ public enum Rejection: Sendable, Equatable {
 public protocol HTTPHandler: Sendable {
     /// Routes on the head alone, on the I/O thread: keep it cheap.
     func disposition(for head: RequestHead) -> Disposition
+    /// A body offset to place on a 64-byte boundary (e.g. where a binary body's raw tensors
+    /// begin, so they can be used in place); 0 by default. Called on the I/O thread with the head.
+    func alignedBodyOffset(for head: RequestHead) -> Int
     /// Produces the response, on a worker (or inline for `.inline`).
     func handle(_ request: Request) -> Response
     /// The response for a request the server refused.
@@ -116,11 +123,12 @@ public protocol HTTPHandler: Sendable {
 }
 
 extension HTTPHandler {
+    public func alignedBodyOffset(for head: RequestHead) -> Int { 0 }
     public func didRespond(to head: RequestHead, with response: Response, bodyBytes: Int, seconds: Double) {}
 }
 
-/// Bytes to send that stay where they are: an array of plain values (floats, bytes), held until
-/// the response has been sent.
+/// Bytes to send that stay where they are (an array of plain values, or memory an owner object
+/// keeps), held until the response has been sent.
 public struct BodyChunk: @unchecked Sendable {
     private let owner: AnyObject
     /// Valid while this chunk (or a copy) lives: it points into `owner`'s array, which is never
@@ -132,6 +140,12 @@ public struct BodyChunk: @unchecked Sendable {
         let box = ArrayBox(values)
         owner = box
         bytes = box.bytes
+    }
+
+    /// `bytes`, which `owner` keeps valid and unchanged for as long as it is held.
+    public init(bytes: UnsafeRawBufferPointer, owner: AnyObject) {
+        self.owner = owner
+        self.bytes = bytes
     }
 }
 

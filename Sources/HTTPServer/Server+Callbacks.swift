@@ -36,7 +36,8 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             connection: connection,
             head: head,
             disposition: server.handler.disposition(for: head),
-            expectedBodyBytes: declared
+            expectedBodyBytes: declared,
+            alignedOffset: (declared ?? 0) > 0 ? server.handler.alignedBodyOffset(for: head) : 0
         )
         conCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
         return .YES

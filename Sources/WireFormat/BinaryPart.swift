@@ -1,37 +1,48 @@
 import Backprop
 
-/// One tensor's bytes in a binary response: the array itself (little-endian IEEE-754, the wire
-/// order), kept alive by whoever holds the part, so the bytes go out without being copied.
+/// One tensor's bytes in a binary response: the tensor's own storage (little-endian IEEE-754, the
+/// wire order), kept alive by whoever holds the part, so the bytes go out without being copied.
 public enum BinaryPart: Sendable {
-    case float32([Float])
-    case float64([Double])
+    case float32(TensorStorage<Float>)
+    case float64(TensorStorage<Double>)
 
     /// The part for `values`, in little-endian byte order.
-    public init<S: BLASScalar>(_ values: [S]) {
+    public init<S: BLASScalar>(_ values: TensorStorage<S>) {
         #if _endian(big)
         // The wire is little-endian: swap on a big-endian host (a copy, only there).
         if S.self == Float.self {
-            self = .float32((values as! [Float]).map { Float(bitPattern: $0.bitPattern.littleEndian) })
+            self = .float32(TensorStorage(values.map { Float(bitPattern: Float($0).bitPattern.littleEndian) }))
         } else {
-            self = .float64(values.map { Double(bitPattern: Double($0).bitPattern.littleEndian) })
+            self = .float64(TensorStorage(values.map { Double(bitPattern: Double($0).bitPattern.littleEndian) }))
         }
         #else
-        // The same type, so the same array: a bit cast, not `as!` (which converted element by
-        // element, 4% of a large binary request in perf).
+        // The same type, so the same storage: a bit cast, not `as!` (an element-by-element
+        // conversion for arrays, 4% of a large binary request in perf).
         if S.self == Float.self {
-            self = .float32(unsafeBitCast(values, to: [Float].self))
+            self = .float32(unsafeBitCast(values, to: TensorStorage<Float>.self))
         } else if S.self == Double.self {
-            self = .float64(unsafeBitCast(values, to: [Double].self))
+            self = .float64(unsafeBitCast(values, to: TensorStorage<Double>.self))
         } else {
-            self = .float64(values.map { Double($0) })
+            self = .float64(TensorStorage(values.map { Double($0) }))
         }
         #endif
     }
+
+    /// The part for a vector (the array is held, not copied).
+    public init<S: BLASScalar>(_ values: [S]) { self.init(TensorStorage(values)) }
 
     public var byteCount: Int {
         switch self {
         case .float32(let v): v.count * 4
         case .float64(let v): v.count * 8
+        }
+    }
+
+    /// An object that keeps the bytes valid while held.
+    public var owner: AnyObject {
+        switch self {
+        case .float32(let v): v.owner
+        case .float64(let v): v.owner
         }
     }
 

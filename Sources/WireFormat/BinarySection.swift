@@ -7,11 +7,15 @@
 public struct BinarySection: @unchecked Sendable {
     /// Valid while the request is handled (it points into the request body).
     public let bytes: UnsafeRawBufferPointer
+    /// Keeps `bytes` valid while held: tensors of the right dtype and alignment are then views of
+    /// the body (used in place) rather than copies. Nil: every tensor is copied out.
+    public let owner: AnyObject?
     private var ranges: [JSONPointer: Range<Int>] = [:]
 
     /// Indexes every `binaryDataSize` in `root`; the sizes must add up to `bytes.count` exactly.
-    public init(root: JSONValue, bytes: UnsafeRawBufferPointer) throws(WireError) {
+    public init(root: JSONValue, bytes: UnsafeRawBufferPointer, owner: AnyObject? = nil) throws(WireError) {
         self.bytes = bytes
+        self.owner = owner
         var next = 0
         try Self.walk(root, at: .root, next: &next, ranges: &ranges)
         guard next == bytes.count else {

@@ -25,12 +25,12 @@ extension JSONWriter {
     @_specialize(exported:true,where S == Double)
     @_specialize(exported:true,where S == Float)
     public mutating func tensor<S: BLASScalar>(_ v: [S], _ encoding: TensorEncoding) {
-        tensor(v, shape: [v.count], encoding)
+        tensor(TensorStorage(v), shape: [v.count], encoding)
     }
 
     @_specialize(where S == Double)
     @_specialize(where S == Float)
-    mutating func tensor<S: BLASScalar>(_ values: [S], shape: [Int], _ encoding: TensorEncoding) {
+    mutating func tensor<S: BLASScalar>(_ values: TensorStorage<S>, shape: [Int], _ encoding: TensorEncoding) {
         if encoding == .binary {
             beginObject()
             key("shape")
@@ -84,8 +84,8 @@ extension JSONWriter {
             base64String(UnsafeRawBufferPointer(p))
             endObject()
         case .binary:
-            // Binary tensors are written from their arrays (above), never from a pointer.
-            preconditionFailure("binary tensors go through tensor(_:shape:_:) with their array")
+            // Binary tensors are written from their storage (above), never from a pointer.
+            preconditionFailure("binary tensors go through tensor(_:shape:_:) with their storage")
         }
     }
 

@@ -15,15 +15,35 @@ final class EchoHandler: HTTPHandler {
 
     func disposition(for head: RequestHead) -> Disposition {
         switch head.path {
-        case "/echo", "/sleep":
+        case "/echo", "/sleep", "/aligned":
             return head.method == "POST" ? .worker : .respond(Response(status: 405, headers: [("Allow", "POST")]))
         case "/ping": return .inline
         default: return .respond(Response(status: 404, contentType: "text/plain", body: Array("no\n".utf8)))
         }
     }
 
+    /// `/aligned` asks for the body offset in its X-Align header to be on a 64-byte boundary.
+    func alignedBodyOffset(for head: RequestHead) -> Int {
+        head.path == "/aligned" ? head[header: "x-align"].flatMap { Int($0) } ?? 0 : 0
+    }
+
     func handle(_ request: Request) -> Response {
         switch request.head.path {
+        case "/aligned":
+            let offset = request.head[header: "x-align"].flatMap { Int($0) } ?? 0
+            let aligned = (Int(bitPattern: request.body.baseAddress) + offset) % 64 == 0
+            // Let go of the body as a handler does after decoding, but keep its owner: the bytes
+            // must stay valid (AddressSanitizer runs this suite in scripts/sanitize.sh).
+            let owner = request.bodyOwner
+            request.releaseBody()
+            let echoed = Array(request.body)
+            withExtendedLifetime(owner) {}
+            return Response(
+                status: owner == nil ? 500 : 200,
+                contentType: "application/octet-stream",
+                body: echoed,
+                headers: [("X-Aligned", aligned ? "yes" : "no")]
+            )
         case "/ping": return Response(status: 200, contentType: "text/plain", body: Array("pong".utf8))
         case "/sleep":
             usleep(UInt32(Int(String(decoding: request.body, as: UTF8.self)) ?? 100_000))
@@ -78,6 +98,21 @@ struct ServerTests {
             #expect(reply.status == 200)
             #expect(reply.body == body, "size \(size)")
             #expect(reply.headers["x-method"] == "POST")
+        }
+    }
+
+    @Test("the body offset a handler names lands on a 64-byte boundary; its owner keeps it after release")
+    func alignedBodies() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let client = try HTTPClient(port: server.port)
+        var g = SeededGenerator(seed: 6)
+        for (size, offset) in [(100, 0), (100, 1), (2000, 13), (2000, 63), (2000, 64), (70_000, 1000)] {
+            let body = (0..<size).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let reply = try client.request("POST", "/aligned", body: body, headers: [("X-Align", String(offset))])
+            #expect(reply.status == 200)
+            #expect(reply.headers["x-aligned"] == "yes", "offset \(offset)")
+            #expect(reply.body == body, "size \(size)")
         }
     }
 

@@ -48,7 +48,9 @@ public enum Reference {
         for l in 1..<widths.count {
             let w: Matrix<S> = random(widths[l], widths[l - 1], scale: 0.8, using: &g)
             let b: Matrix<S> = random(1, widths[l], scale: 0.3, using: &g)
-            layers.append(Layer(weights: w, biases: b.storage, activation: l == widths.count - 1 ? output : hidden))
+            layers.append(
+                Layer(weights: w, biases: b.storage.array, activation: l == widths.count - 1 ? output : hidden)
+            )
         }
         return Network(layers: layers)
     }
@@ -77,22 +79,29 @@ public enum Reference {
 }
 
 /// The largest absolute difference between two equally long sequences, and where it is.
-public func maxDifference<S: BinaryFloatingPoint>(_ a: [S], _ b: [S]) -> (value: Double, index: Int) {
+public func maxDifference<A: Collection, B: Collection>(_ a: A, _ b: B) -> (value: Double, index: Int)
+where A.Element: BinaryFloatingPoint, A.Element == B.Element {
     precondition(a.count == b.count)
     var worst = (value: 0.0, index: -1)
-    for i in a.indices {
-        let d = abs(Double(a[i]) - Double(b[i]))
+    for (i, (x, y)) in zip(a, b).enumerated() {
+        let d = abs(Double(x) - Double(y))
         if d > worst.value || d.isNaN { worst = (d, i) }
     }
     return worst
 }
 
 /// Largest relative error max|a − b| / max(|b|, floor), for gradient comparisons.
-public func maxRelativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-3) -> Double {
+public func maxRelativeError<A: Collection<Double>, B: Collection<Double>>(
+    _ a: A,
+    _ b: B,
+    floor: Double = 1e-3
+)
+    -> Double
+{
     precondition(a.count == b.count)
     var worst = 0.0
-    for i in a.indices {
-        let e = abs(a[i] - b[i]) / max(abs(b[i]), floor)
+    for (x, y) in zip(a, b) {
+        let e = abs(x - y) / max(abs(y), floor)
         if e > worst || e.isNaN { worst = e.isNaN ? .infinity : e }
     }
     return worst

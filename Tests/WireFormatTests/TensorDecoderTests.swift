@@ -264,4 +264,58 @@ struct TensorDecoderTests {
             }
         }
     }
+
+    /// Binary tensors of the request's dtype are views of the body when aligned (and the body has
+    /// an owner to hold), copies otherwise; the values are the same either way.
+    @Test func binaryTensorsAreUsedInPlaceWhenAligned() throws {
+        final class Body {
+            let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 64)
+            deinit { bytes.deallocate() }
+        }
+        let body = Body()
+        // 4 float64 (32 bytes), 3 float32 (12 bytes), then 2 float64 at offset 44: not 8-aligned.
+        let a = [1.0, -2, 3.5, 4]
+        let c = [5.0, 6]
+        let b: [Float] = [0.5, 1.5, -2.5]
+        var offset = 0
+        for v in a {
+            body.bytes.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        for v in b {
+            body.bytes.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
+            offset += 4
+        }
+        for v in c {
+            body.bytes.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+        let root = try JSONParser.parse(
+            #"{"a": {"shape": [2, 2], "dtype": "float64", "binaryDataSize": 32}, "#
+                + #""b": {"shape": [1, 3], "dtype": "float32", "binaryDataSize": 12}, "#
+                + #""c": {"shape": [1, 2], "dtype": "float64", "binaryDataSize": 16}}"#
+        )
+        let bytes = UnsafeRawBufferPointer(rebasing: body.bytes[0..<offset])
+        for owner in [body, nil] as [AnyObject?] {
+            let section = try BinarySection(root: root, bytes: bytes, owner: owner)
+            func decode(_ key: String) throws -> Matrix<Double> {
+                try TensorDecoder.matrix(root[key]!, at: .root / key, limits: limits, binary: section)
+            }
+            let (ma, mb, mc) = (try decode("a"), try decode("b"), try decode("c"))
+            #expect(ma.storage == a && mb.storage == b.map(Double.init) && mc.storage == c)
+            let address = ma.storage.withUnsafeBytes(\.baseAddress)
+            #expect((address == bytes.baseAddress) == (owner != nil), "float64 at offset 0: in place iff owned")
+            #expect(mc.storage.withUnsafeBytes(\.baseAddress) != bytes.baseAddress! + 44, "misaligned: copied")
+            var written = ma
+            written[0, 0] = 100
+            #expect(body.bytes.load(fromByteOffset: 0, as: Double.self) == 1, "a write never reaches the body")
+        }
+        let floats: Matrix<Float> = try TensorDecoder.matrix(
+            root["b"]!,
+            at: .root / "b",
+            limits: limits,
+            binary: try BinarySection(root: root, bytes: bytes, owner: body)
+        )
+        #expect(floats.storage.withUnsafeBytes(\.baseAddress) == bytes.baseAddress! + 32, "float32 at 32: in place")
+    }
 }
