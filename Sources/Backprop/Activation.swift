@@ -86,27 +86,32 @@ extension Activation {
     @_specialize(exported:true,where S == Float)
     @_specialize(exported:true,where S == Double)
     public func forward<S: BLASScalar>(_ z: Matrix<S>) -> Matrix<S> {
-        var a = z
+        if self == .identity { return z }
+        let storage = TensorStorage<S>(unsafeUninitializedCapacity: z.count) { a, initialized in
+            let out = a
+            z.storage.withUnsafeBufferPointer { zp in self.forward(zp, into: out, columns: z.columns) }
+            initialized = z.count
+        }
+        return Matrix(rows: z.rows, columns: z.columns, storage: storage)
+    }
+
+    /// `a = f(z)` elementwise, or per row of `columns` for softmax; `a` may be `z` itself.
+    /// Used on whole layers and on row blocks of a request's workspace.
+    func forward<S: BLASScalar>(_ z: UnsafeBufferPointer<S>, into a: UnsafeMutableBufferPointer<S>, columns: Int) {
+        guard let zBase = z.baseAddress, let aBase = a.baseAddress, z.count > 0 else { return }
+        if UnsafePointer(aBase) != zBase { aBase.update(from: zBase, count: z.count) }
         switch self {
         case .identity:
-            return a
+            return
         case .softmax:
-            a.storage.withUnsafeMutableBufferPointer { p in
-                for i in 0..<z.rows { Activation.softmaxRow(p, from: i * z.columns, count: z.columns) }
-            }
-        default:
-            // The switch is hoisted out of the loop for the common activations, so each loop is one
-            // tight (vectorisable) pass; the rest go through `value` per element.
-            a.storage.withUnsafeMutableBufferPointer { p in
-                switch self {
-                case .relu: S.reluForward(p)
-                case .tanh: Activation.apply(p) { S.tanh($0) }
-                case .sigmoid: Activation.apply(p) { Activation.logistic($0) }
-                default: Activation.apply(p) { value($0) }
-                }
-            }
+            for i in 0..<(z.count / columns) { Activation.softmaxRow(a, from: i * columns, count: columns) }
+        // The switch is hoisted out of the loop for the common activations, so each loop is one
+        // tight (vectorisable) pass; the rest go through `value` per element.
+        case .relu: S.reluForward(a)
+        case .tanh: Activation.apply(a) { S.tanh($0) }
+        case .sigmoid: Activation.apply(a) { Activation.logistic($0) }
+        default: Activation.apply(a) { value($0) }
         }
-        return a
     }
 
     @inline(__always)
@@ -121,36 +126,39 @@ extension Activation {
     @_specialize(exported:true,where S == Double)
     public func backward<S: BLASScalar>(z: Matrix<S>, a: Matrix<S>, gradient g: Matrix<S>) -> Matrix<S> {
         var delta = g
-        switch self {
-        case .identity:
-            return delta
-        case .softmax:
-            let n = z.columns
-            delta.storage.withUnsafeMutableBufferPointer { d in
-                a.storage.withUnsafeBufferPointer { ap in
-                    for i in 0..<z.rows {
-                        let base = i * n
-                        var dot: S = 0
-                        for j in 0..<n { dot += d[base + j] * ap[base + j] }
-                        for j in 0..<n { d[base + j] = ap[base + j] * (d[base + j] - dot) }
-                    }
-                }
-            }
-        default:
-            delta.storage.withUnsafeMutableBufferPointer { d in
-                z.storage.withUnsafeBufferPointer { zp in
-                    a.storage.withUnsafeBufferPointer { ap in
-                        switch self {
-                        case .relu: S.reluBackward(d, zp)
-                        case .tanh: for i in d.indices { d[i] *= 1 - ap[i] * ap[i] }
-                        case .sigmoid: for i in d.indices { d[i] *= ap[i] * (1 - ap[i]) }
-                        default: for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }
-                        }
-                    }
-                }
+        if self == .identity { return delta }
+        delta.storage.withUnsafeMutableBufferPointer { d in
+            z.storage.withUnsafeBufferPointer { zp in
+                a.storage.withUnsafeBufferPointer { ap in backward(d, z: zp, a: ap, columns: z.columns) }
             }
         }
         return delta
+    }
+
+    /// `d ← d ⊙ f'(z)` in place (the softmax Jacobian product per row of `columns`): `d` holds
+    /// ∂C/∂a on the way in and ∂C/∂z on the way out.
+    func backward<S: BLASScalar>(
+        _ d: UnsafeMutableBufferPointer<S>,
+        z zp: UnsafeBufferPointer<S>,
+        a ap: UnsafeBufferPointer<S>,
+        columns n: Int
+    ) {
+        switch self {
+        case .identity:
+            return
+        case .softmax:
+            guard n > 0 else { return }
+            for i in 0..<(d.count / n) {
+                let base = i * n
+                var dot: S = 0
+                for j in 0..<n { dot += d[base + j] * ap[base + j] }
+                for j in 0..<n { d[base + j] = ap[base + j] * (d[base + j] - dot) }
+            }
+        case .relu: S.reluBackward(d, zp)
+        case .tanh: for i in d.indices { d[i] *= 1 - ap[i] * ap[i] }
+        case .sigmoid: for i in d.indices { d[i] *= ap[i] * (1 - ap[i]) }
+        default: for i in d.indices { d[i] *= derivative(zp[i], ap[i]) }
+        }
     }
 }
 

@@ -47,77 +47,86 @@ extension Loss {
         reduction: Reduction
     ) -> (cost: S, delta: Matrix<S>) {
         precondition(z.rows == y.rows && z.columns == y.columns, "targets do not match the output")
-        precondition(accepts(output: output), "\(rawValue) does not accept a \(output.name) output")
-        let batch = z.rows
-        let n = z.columns
-        let scale: S = reduction == .mean && batch > 0 ? 1 / S(batch) : 1
+        let scale: S = reduction == .mean && z.rows > 0 ? 1 / S(z.rows) : 1
         var cost: S = 0
-        var delta = Matrix<S>(rows: batch, columns: n)
+        let delta = TensorStorage<S>(unsafeUninitializedCapacity: z.count) { d, initialized in
+            let out = d
+            z.storage.withUnsafeBufferPointer { zp in
+                a.storage.withUnsafeBufferPointer { ap in
+                    y.storage.withUnsafeBufferPointer { yp in
+                        cost = evaluate(
+                            z: zp,
+                            a: ap,
+                            targets: yp,
+                            columns: z.columns,
+                            output: output,
+                            scale: scale,
+                            into: out
+                        )
+                    }
+                }
+            }
+            initialized = z.count
+        }
+        return (cost, Matrix(rows: z.rows, columns: z.columns, storage: delta))
+    }
 
+    /// The kernel of `evaluate` on rows of `columns` (a whole batch, or a row block of one with the
+    /// whole batch's `scale`): writes Δ into `delta` and returns the rows' cost, times `scale`.
+    func evaluate<S: BLASScalar>(
+        z zp: UnsafeBufferPointer<S>,
+        a ap: UnsafeBufferPointer<S>,
+        targets yp: UnsafeBufferPointer<S>,
+        columns n: Int,
+        output: Activation,
+        scale: S,
+        into dp: UnsafeMutableBufferPointer<S>
+    ) -> S {
+        precondition(accepts(output: output), "\(rawValue) does not accept a \(output.name) output")
+        let count = zp.count
+        let batch = n > 0 ? count / n : 0
+        var cost: S = 0
         switch self {
         case .quadratic, .mse:
             // ∂C/∂a = (a − y) for ½Σ(a − y)², 2(a − y)/n_L for the mean square; then through f'.
             let perElement: S = self == .quadratic ? 1 : 2 / S(n)
             let costFactor: S = self == .quadratic ? S(1) / 2 : 1 / S(n)
-            let g = Matrix<S>(
-                rows: batch,
-                columns: n,
-                storage: TensorStorage(unsafeUninitializedCapacity: batch * n) { gp, initialized in
-                    a.storage.withUnsafeBufferPointer { ap in
-                        y.storage.withUnsafeBufferPointer { yp in
-                            for i in 0..<(batch * n) {
-                                let diff = ap[i] - yp[i]
-                                cost += diff * diff
-                                gp[i] = perElement * scale * diff
-                            }
-                        }
-                    }
-                    initialized = batch * n
-                }
-            )
+            for i in 0..<count {
+                let diff = ap[i] - yp[i]
+                cost += diff * diff
+                dp[i] = perElement * scale * diff
+            }
             cost *= costFactor
-            delta = output.backward(z: z, a: a, gradient: g)
+            output.backward(dp, z: zp, a: ap, columns: n)
 
         case .crossEntropy:
             // With p = softmax(z) and log p_j = z_j − logsumexp(z):
             //   C_x = Σ_j y_j (logsumexp(z) − z_j),  ∂C_x/∂z_j = p_j Σ_k y_k − y_j  (= p − y for probability rows).
-            delta.storage.withUnsafeMutableBufferPointer { dp in
-                z.storage.withUnsafeBufferPointer { zp in
-                    y.storage.withUnsafeBufferPointer { yp in
-                        for i in 0..<batch {
-                            let base = i * n
-                            let lse = Activation.logSumExp(zp, from: base, count: n)
-                            var ySum: S = 0
-                            for j in 0..<n {
-                                let yj = yp[base + j]
-                                ySum += yj
-                                if yj != 0 { cost += yj * (lse - zp[base + j]) }
-                            }
-                            for j in 0..<n {
-                                let p = S.exp(zp[base + j] - lse)
-                                dp[base + j] = scale * (p * ySum - yp[base + j])
-                            }
-                        }
-                    }
+            for i in 0..<batch {
+                let base = i * n
+                let lse = Activation.logSumExp(zp, from: base, count: n)
+                var ySum: S = 0
+                for j in 0..<n {
+                    let yj = yp[base + j]
+                    ySum += yj
+                    if yj != 0 { cost += yj * (lse - zp[base + j]) }
+                }
+                for j in 0..<n {
+                    let p = S.exp(zp[base + j] - lse)
+                    dp[base + j] = scale * (p * ySum - yp[base + j])
                 }
             }
 
         case .binaryCrossEntropy:
             // With p = σ(z): −[y log p + (1 − y) log(1 − p)] = max(z, 0) − y·z + log(1 + e^{−|z|}),
             // finite for any z, and ∂/∂z = σ(z) − y.
-            delta.storage.withUnsafeMutableBufferPointer { dp in
-                z.storage.withUnsafeBufferPointer { zp in
-                    y.storage.withUnsafeBufferPointer { yp in
-                        for i in 0..<(batch * n) {
-                            let zi = zp[i]
-                            let yi = yp[i]
-                            cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
-                            dp[i] = scale * (Activation.logistic(zi) - yi)
-                        }
-                    }
-                }
+            for i in 0..<count {
+                let zi = zp[i]
+                let yi = yp[i]
+                cost += Swift.max(zi, 0) - yi * zi + S.log(onePlus: S.exp(-Swift.abs(zi)))
+                dp[i] = scale * (Activation.logistic(zi) - yi)
             }
         }
-        return (cost * scale, delta)
+        return cost * scale
     }
 }

@@ -12,6 +12,88 @@ extension Matrix {
     }
 }
 
+/// Every buffer of one request, carved from one allocation sized from the shapes before anything
+/// is computed: Z^l and A^l (A^l is Z^l itself for an identity layer), Δ^l, ∇W^l, ∇b^l, and
+/// ∂C/∂A^0 when asked for. Nothing else is allocated per layer or per sample; row blocks write
+/// their own rows of it from several threads at once. The results are handed out as matrices
+/// that view it (copy on write: a caller changing one gets its own copy, the workspace stays).
+struct Workspace<Scalar: BLASScalar>: @unchecked Sendable {
+    typealias Parts = WorkspaceParts
+
+    let batch: Int
+    /// n_0 … n_L.
+    let widths: [Int]
+    /// Element offsets into the slab, per layer (index l holds the article's layer l + 1).
+    private(set) var z: [Int] = [], a: [Int] = [], delta: [Int] = [], weightGradient: [Int] = [],
+        biasGradient: [Int] = []
+    private(set) var inputGradient: Int?
+    private let slab: TensorStorage<Scalar>
+    /// The slab's first element: written through by the passes (each element by one thread),
+    /// before any view of it is handed out.
+    let base: UnsafeMutablePointer<Scalar>
+
+    init(_ network: Network<Scalar>, batch: Int, parts: Parts) {
+        self.batch = batch
+        widths = [network.inputWidth] + network.layers.map(\.units)
+        var total = 0
+        func take(_ count: Int) -> Int {
+            defer { total += count }
+            return total
+        }
+        for (l, layer) in network.layers.enumerated() {
+            let n = layer.units
+            if parts.contains(.forward) {
+                z.append(take(batch * n))
+                a.append(layer.activation == .identity ? z[l] : take(batch * n))
+            }
+            if parts.contains(.backward) {
+                delta.append(take(batch * n))
+                weightGradient.append(take(n * layer.inputs))
+                biasGradient.append(take(n))
+            }
+        }
+        if parts.contains(.inputGradient) { inputGradient = take(batch * network.inputWidth) }
+        // Every element is written by the passes before it is read (∇b is zeroed first).
+        slab = TensorStorage(unsafeUninitializedCapacity: total) { _, initialized in initialized = total }
+        base = slab.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
+    }
+
+    func matrix(at offset: Int, rows: Int, columns: Int) -> Matrix<Scalar> {
+        Matrix(rows: rows, columns: columns, storage: slab.view(offset..<(offset + rows * columns)))
+    }
+
+    /// Z^l and A^l as matrices, after the forward pass.
+    func pass(input: Matrix<Scalar>) -> ForwardPass<Scalar> {
+        let layers = 1..<widths.count
+        return ForwardPass(
+            z: layers.map { matrix(at: z[$0 - 1], rows: batch, columns: widths[$0]) },
+            a: [input] + layers.map { matrix(at: a[$0 - 1], rows: batch, columns: widths[$0]) }
+        )
+    }
+
+    /// Δ^l, ∇W^l, ∇b^l (and ∂C/∂A^0) as matrices, after the backward pass.
+    func gradients(cost: Scalar) -> Gradients<Scalar> {
+        let layers = 1..<widths.count
+        return Gradients(
+            cost: cost,
+            delta: layers.map { matrix(at: delta[$0 - 1], rows: batch, columns: widths[$0]) },
+            weightGradient: layers.map {
+                matrix(at: weightGradient[$0 - 1], rows: widths[$0], columns: widths[$0 - 1])
+            },
+            biasGradient: layers.map { slab.view(biasGradient[$0 - 1]..<(biasGradient[$0 - 1] + widths[$0])) },
+            inputGradient: inputGradient.map { matrix(at: $0, rows: batch, columns: widths[0]) }
+        )
+    }
+}
+
+/// Which buffers a workspace holds: Z and A, Δ with ∇W and ∇b, ∂C/∂A^0.
+struct WorkspaceParts: OptionSet {
+    let rawValue: Int
+    static let forward = WorkspaceParts(rawValue: 1)
+    static let backward = WorkspaceParts(rawValue: 2)
+    static let inputGradient = WorkspaceParts(rawValue: 4)
+}
+
 extension Network {
     /// How many row blocks a batch of `batch` samples is worth splitting into, for `parallelism` workers:
     /// at least 64 samples (narrower GEMMs lose efficiency) and about 4 million multiply-adds per
@@ -22,12 +104,11 @@ extension Network {
         return max(1, min(parallelism, batch / 64, byWork))
     }
 
-    /// Forward and backward on row blocks of the batch at once (rows are independent up to Δ), then
+    /// Forward, loss and delta recursion on row blocks of the batch at once (rows are independent
+    /// up to Δ), each block writing its own rows of the request's workspace; then
     /// ∇W^l = (Δ^l)^T A^{l−1} over the whole batch with its rows split across the workers, so no
-    /// partial sums are added afterwards and the result is the same run to run.
-    ///
-    /// Each block's loss uses `sum`; Δ is scaled by 1/B afterwards for `mean`, so every block uses
-    /// the same B. Falls back to one block for small batches.
+    /// partial sums are added afterwards and the result is the same run to run. Each block's loss
+    /// carries the whole batch's 1/B for `mean`. One block (on the calling thread) for small batches.
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
     public func gradients(
@@ -38,138 +119,206 @@ extension Network {
         inputGradient: Bool = false,
         parallelism: Int
     ) throws(NetworkError) -> (pass: ForwardPass<Scalar>, gradients: Gradients<Scalar>) {
+        try validate(inputs: inputs, targets: targets, loss: loss)
         let batch = inputs.rows
         let parts = blockCount(batch: batch, parallelism: parallelism)
-        if parts <= 1 {
-            return try gradients(
-                inputs: inputs,
-                targets: targets,
-                loss: loss,
-                reduction: reduction,
-                inputGradient: inputGradient
+        var wanted: Workspace<Scalar>.Parts = [.forward, .backward]
+        if inputGradient { wanted.insert(.inputGradient) }
+        let workspace = Workspace(self, batch: batch, parts: wanted)
+        let scale: Scalar = reduction == .mean ? 1 / Scalar(batch) : 1
+        let z = workspace.z.map { UnsafePointer(workspace.base + $0) }
+        let cost: Scalar = inputs.storage.withUnsafeBufferPointer { x in
+            targets.storage.withUnsafeBufferPointer { y in
+                let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.base + $0) }
+                func block(_ rows: Range<Int>) -> Scalar {
+                    forwardRows(x.baseAddress!, rows, workspace)
+                    return deltaRows(rows, z: z, a: a, targets: y.baseAddress!, loss: loss, scale: scale, workspace)
+                }
+                if parts == 1 { return block(0..<batch) }
+                let costs = BlockCosts<Scalar>(count: parts)
+                // Each block reads the inputs and targets and writes its own rows of the workspace.
+                let shared = Handed((network: self, input: x.baseAddress!, targets: y.baseAddress!, z: z, a: a))
+                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                    let (network, input, targets, z, a) = shared.value
+                    let rows = (k * batch / parts)..<((k + 1) * batch / parts)
+                    network.forwardRows(input, rows, workspace)
+                    costs.set(
+                        k,
+                        network.deltaRows(rows, z: z, a: a, targets: targets, loss: loss, scale: scale, workspace)
+                    )
+                }
+                return costs.sum
+            }
+        }
+        inputs.storage.withUnsafeBufferPointer { x in
+            let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.base + $0) }
+            weightAndBiasGradients(a: a, parts: parts, workspace)
+        }
+        return (workspace.pass(input: inputs), workspace.gradients(cost: cost))
+    }
+
+    /// Z^l and A^l for rows `rows` of the batch, into the workspace: Z^l = A^{l−1} (W^l)^T + b^l
+    /// (b^l copied into every row, then one GEMM with beta = 1), A^l = f(Z^l).
+    func forwardRows(_ input: UnsafePointer<Scalar>, _ rows: Range<Int>, _ workspace: Workspace<Scalar>) {
+        let count = rows.count
+        guard count > 0 else { return }
+        var previous = input + rows.lowerBound * inputWidth
+        for (l, layer) in layers.enumerated() {
+            let n = layer.units
+            let z = workspace.base + workspace.z[l] + rows.lowerBound * n
+            layer.biases.withUnsafeBufferPointer { b in
+                for i in 0..<count { (z + i * n).update(from: b.baseAddress!, count: n) }
+            }
+            if layer.inputs > 0 && n > 0 {
+                layer.weights.storage.withUnsafeBufferPointer { w in
+                    Scalar.gemm(
+                        transposeA: false,
+                        transposeB: true,
+                        m: count,
+                        n: n,
+                        k: layer.inputs,
+                        alpha: 1,
+                        a: previous,
+                        lda: layer.inputs,
+                        b: w.baseAddress!,
+                        ldb: layer.inputs,
+                        beta: 1,
+                        c: z,
+                        ldc: n
+                    )
+                }
+            }
+            let a = workspace.base + workspace.a[l] + rows.lowerBound * n
+            layer.activation.forward(
+                UnsafeBufferPointer(start: z, count: count * n),
+                into: UnsafeMutableBufferPointer(start: a, count: count * n),
+                columns: n
+            )
+            previous = UnsafePointer(a)
+        }
+    }
+
+    /// The loss's Δ^L, then Δ^l = (Δ^{l+1} W^{l+1}) ⊙ f'(Z^l), for rows `rows`, into the
+    /// workspace (and ∂C/∂A^0 = Δ^1 W^1 when it has room for it). `z[l]` and `a[l]` point at row 0
+    /// of Z^{l+1} and A^l (a[0] is the input). Returns the rows' cost, scaled by `scale`.
+    func deltaRows(
+        _ rows: Range<Int>,
+        z: [UnsafePointer<Scalar>],
+        a: [UnsafePointer<Scalar>],
+        targets: UnsafePointer<Scalar>,
+        loss: Loss,
+        scale: Scalar,
+        _ workspace: Workspace<Scalar>
+    ) -> Scalar {
+        let count = rows.count
+        guard count > 0 else { return 0 }
+        let last = layers.count - 1
+        func rowsOf(_ p: UnsafePointer<Scalar>, width: Int) -> UnsafeBufferPointer<Scalar> {
+            UnsafeBufferPointer(start: p + rows.lowerBound * width, count: count * width)
+        }
+        func deltaRows(_ l: Int) -> UnsafeMutableBufferPointer<Scalar> {
+            let n = layers[l].units
+            return UnsafeMutableBufferPointer(
+                start: workspace.base + workspace.delta[l] + rows.lowerBound * n,
+                count: count * n
             )
         }
-        try validate(inputs: inputs, targets: targets, loss: loss)
-        let bounds = (0...parts).map { $0 * batch / parts }
-        let scale: Scalar = reduction == .mean ? 1 / Scalar(batch) : 1
-        let count = layers.count
-        // Whole-batch Z^l, A^l, Δ^l (and ∂C/∂A^0 when asked), one row block per part. Each part
-        // copies its rows in (scaling Δ by 1/B on the way for `mean`) as soon as it has them, in
-        // parallel, so no serial stacking remains between the two phases.
-        var widths: [Int] = layers.map(\.units) + layers.map(\.units) + layers.map(\.units)
-        if inputGradient { widths.append(inputs.columns) }
-        let costs = BlockCosts<Scalar>(count: parts)
-        let network = self
-        let storages = Self.uninitializedArrays(widths.map { $0 * batch }) { buffers in
-            let targetsOf = buffers.map { SendablePointer($0.baseAddress!) }
-            // Phase 1, by row blocks: forward, loss and the delta recursion (rows are independent).
-            DispatchQueue.concurrentPerform(iterations: parts) { k in
-                let range = bounds[k]..<bounds[k + 1]
-                let pass = network.forward(inputs.rows(range))
-                let d = network.deltas(
-                    pass,
-                    targets: targets.rows(range),
-                    loss: loss,
-                    reduction: .sum,
-                    inputGradient: inputGradient
-                )
-                costs.set(k, d.cost)
-                func copy(_ m: Matrix<Scalar>, into slot: Int, scaled factor: Scalar = 1) {
-                    let target = targetsOf[slot].pointer + range.lowerBound * m.columns
-                    m.storage.withUnsafeBufferPointer { source in
-                        if factor == 1 {
-                            target.update(from: source.baseAddress!, count: source.count)
-                        } else {
-                            for i in source.indices { target[i] = source[i] * factor }
-                        }
-                    }
-                }
-                for l in 0..<count {
-                    copy(pass.z[l], into: l)
-                    copy(pass.a[l + 1], into: count + l)
-                    copy(d.delta[l], into: 2 * count + l, scaled: scale)
-                }
-                if let g = d.inputGradient { copy(g, into: 3 * count, scaled: scale) }
-            }
-        }
-        let matrices = zip(storages, widths).map { Matrix(rows: batch, columns: $1, storage: $0) }
-        let delta = Array(matrices[(2 * count)..<(3 * count)])
-        let pass = ForwardPass(z: Array(matrices[0..<count]), a: [inputs] + matrices[count..<(2 * count)])
-        // Phase 2, by rows of ∇W^l = (Δ^l)^T A^{l−1}: each part owns its rows, over the whole batch,
-        // so nothing is summed afterwards and the result does not depend on the split.
-        let weightGradient = layers.indices.map { l in Self.weightGradient(delta[l], pass.a[l], parts: parts) }
-        let total = Gradients(
-            cost: costs.sum * scale,
-            delta: delta,
-            weightGradient: weightGradient,
-            biasGradient: delta.map { $0.columnSums() },
-            inputGradient: inputGradient ? matrices[3 * count] : nil
+        let n = layers[last].units
+        let cost = loss.evaluate(
+            z: rowsOf(z[last], width: n),
+            a: rowsOf(a[last + 1], width: n),
+            targets: rowsOf(targets, width: n),
+            columns: n,
+            output: layers[last].activation,
+            scale: scale,
+            into: deltaRows(last)
         )
-        return (pass, total)
-    }
-
-    /// Storages of the given sizes, filled by `fill` through their buffers (all at once, so the
-    /// fill can run in parallel); every element must be written.
-    static func uninitializedArrays(
-        _ sizes: [Int],
-        fill: ([UnsafeMutableBufferPointer<Scalar>]) -> Void
-    ) -> [TensorStorage<Scalar>] {
-        func build(_ i: Int, _ buffers: [UnsafeMutableBufferPointer<Scalar>]) -> [TensorStorage<Scalar>] {
-            if i == sizes.count {
-                fill(buffers)
-                return []
+        // ∂C/∂A^{l−1} = Δ^l W^l: [rows, n_{l−1}], written where Δ^{l−1} goes, then through f'.
+        func propagate(_ l: Int, into target: UnsafeMutablePointer<Scalar>) {
+            let layer = layers[l]
+            layer.weights.storage.withUnsafeBufferPointer { w in
+                Scalar.gemm(
+                    transposeA: false,
+                    transposeB: false,
+                    m: count,
+                    n: layer.inputs,
+                    k: layer.units,
+                    alpha: 1,
+                    a: deltaRows(l).baseAddress!,
+                    lda: layer.units,
+                    b: w.baseAddress!,
+                    ldb: layer.inputs,
+                    beta: 0,
+                    c: target,
+                    ldc: layer.inputs
+                )
             }
-            var rest: [TensorStorage<Scalar>] = []
-            let array = TensorStorage<Scalar>(unsafeUninitializedCapacity: sizes[i]) { buffer, initialized in
-                rest = build(i + 1, buffers + [buffer])
-                initialized = sizes[i]
-            }
-            return [array] + rest
         }
-        return build(0, [])
+        for l in stride(from: last, to: 0, by: -1) where layers[l].inputs > 0 && layers[l].units > 0 {
+            let d = deltaRows(l - 1)
+            propagate(l, into: d.baseAddress!)
+            let width = layers[l - 1].units
+            layers[l - 1].activation.backward(
+                d,
+                z: rowsOf(z[l - 1], width: width),
+                a: rowsOf(a[l], width: width),
+                columns: width
+            )
+        }
+        if let offset = workspace.inputGradient, inputWidth > 0, layers[0].units > 0 {
+            propagate(0, into: workspace.base + offset + rows.lowerBound * inputWidth)
+        }
+        return cost
     }
 
-    /// (Δ)^T A with the rows of the result split across `parts` threads. Δ: [B, n], A: [B, m] → [n, m].
-    static func weightGradient(_ delta: Matrix<Scalar>, _ a: Matrix<Scalar>, parts: Int) -> Matrix<Scalar> {
-        let (n, m, b) = (delta.columns, a.columns, delta.rows)
-        let storage = TensorStorage<Scalar>(unsafeUninitializedCapacity: n * m) { out, initialized in
-            let c = SendablePointer(out.baseAddress!)
-            delta.storage.withUnsafeBufferPointer { dp in
-                a.storage.withUnsafeBufferPointer { ap in
-                    let d = SendablePointer(UnsafeMutablePointer(mutating: dp.baseAddress!))
-                    let x = SendablePointer(UnsafeMutablePointer(mutating: ap.baseAddress!))
-                    DispatchQueue.concurrentPerform(iterations: parts) { k in
-                        let r0 = k * n / parts
-                        let r1 = (k + 1) * n / parts
-                        guard r1 > r0 else { return }
-                        // Rows r0..<r1 of Δ^T are columns r0..<r1 of Δ: start at column r0, row stride n.
-                        Scalar.gemm(
-                            transposeA: true,
-                            transposeB: false,
-                            m: r1 - r0,
-                            n: m,
-                            k: b,
-                            alpha: 1,
-                            a: d.pointer + r0,
-                            lda: n,
-                            b: x.pointer,
-                            ldb: m,
-                            beta: 0,
-                            c: c.pointer + r0 * m,
-                            ldc: m
-                        )
-                    }
+    /// ∇W^l = (Δ^l)^T A^{l−1} over the whole batch, the rows of each split across `parts`
+    /// threads, and ∇b^l = 1^T Δ^l, into the workspace. `a[l]` points at A^l (a[0] the input).
+    func weightAndBiasGradients(a: [UnsafePointer<Scalar>], parts: Int, _ workspace: Workspace<Scalar>) {
+        let batch = workspace.batch
+        for (l, layer) in layers.enumerated() {
+            let (n, m) = (layer.units, layer.inputs)
+            let d = SendablePointer(workspace.base + workspace.delta[l])
+            let x = SendablePointer(UnsafeMutablePointer(mutating: a[l]))
+            let c = SendablePointer(workspace.base + workspace.weightGradient[l])
+            // Rows r0..<r1 of Δ^T are columns r0..<r1 of Δ: start at column r0, row stride n.
+            @Sendable func rowsOfGradient(_ r0: Int, _ r1: Int) {
+                guard r1 > r0, m > 0 else { return }
+                if batch == 0 {
+                    (c.pointer + r0 * m).update(repeating: 0, count: (r1 - r0) * m)
+                    return
+                }
+                Scalar.gemm(
+                    transposeA: true,
+                    transposeB: false,
+                    m: r1 - r0,
+                    n: m,
+                    k: batch,
+                    alpha: 1,
+                    a: d.pointer + r0,
+                    lda: n,
+                    b: x.pointer,
+                    ldb: m,
+                    beta: 0,
+                    c: c.pointer + r0 * m,
+                    ldc: m
+                )
+            }
+            let split = min(parts, n)
+            if split <= 1 {
+                rowsOfGradient(0, n)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: split) { k in
+                    rowsOfGradient(k * n / split, (k + 1) * n / split)
                 }
             }
-            initialized = n * m
+            // ∇b^l: the column sums of Δ^l, row by row in a fixed order.
+            let sums = workspace.base + workspace.biasGradient[l]
+            sums.update(repeating: 0, count: n)
+            for i in 0..<batch {
+                let row = d.pointer + i * n
+                for j in 0..<n { sums[j] += row[j] }
+            }
         }
-        return Matrix(rows: n, columns: m, storage: storage)
-    }
-}
-
-extension Network {
-    static func scale(_ values: inout [Scalar], by factor: Scalar) {
-        values.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= factor } }
     }
 }
 
@@ -185,8 +334,16 @@ private final class BlockCosts<Scalar: BLASScalar>: Sendable {
     var sum: Scalar { slots.withLock { $0.reduce(0, +) } }
 }
 
+/// Values handed to `concurrentPerform` iterations that only read them, or write disjoint parts
+/// of what they point at.
+struct Handed<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 /// A raw pointer handed to `concurrentPerform` iterations that each touch a disjoint part of it.
-private struct SendablePointer<T>: @unchecked Sendable {
+struct SendablePointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
     init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+    init(_ pointer: UnsafePointer<T>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
 }

@@ -67,55 +67,21 @@ public struct Gradients<Scalar: BLASScalar>: Sendable {
     /// ∇W^l = (Δ^l)^T A^{l−1}: [n_l, n_{l−1}].
     public var weightGradient: [Matrix<Scalar>]
     /// ∇b^l = 1^T Δ^l: [n_l].
-    public var biasGradient: [[Scalar]]
+    public var biasGradient: [TensorStorage<Scalar>]
     /// ∂C/∂A^0 = Δ^1 W^1: [B, n_0], when asked for.
     public var inputGradient: Matrix<Scalar>?
 }
 
 extension Network {
-    /// Runs the batch forward. A^0: [B, n_0] → every Z^l, A^l: [B, n_l].
+    /// Runs the batch forward. A^0: [B, n_0] → every Z^l, A^l: [B, n_l], in one workspace.
     // Specialised for both scalars: called from other modules, a generic body would reach
     // every exp and multiply through protocol witnesses (measured 10× slower on tiny networks).
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
     public func forward(_ input: Matrix<Scalar>) -> ForwardPass<Scalar> {
-        var pass = ForwardPass<Scalar>(z: [], a: [input])
-        pass.z.reserveCapacity(layers.count)
-        pass.a.reserveCapacity(layers.count + 1)
-        for layer in layers {
-            let previous = pass.a[pass.a.count - 1]
-            // Z^l: [B, n_l], first filled with b^l in every row, then += A^{l−1} (W^l)^T in one GEMM (beta = 1).
-            var z = Matrix<Scalar>(rows: previous.rows, columns: layer.units)
-            z.storage.withUnsafeMutableBufferPointer { zp in
-                for i in 0..<previous.rows {
-                    for j in 0..<layer.units { zp[i * layer.units + j] = layer.biases[j] }
-                }
-                if layer.inputs > 0 && previous.rows > 0 && layer.units > 0 {
-                    previous.storage.withUnsafeBufferPointer { ap in
-                        layer.weights.storage.withUnsafeBufferPointer { wp in
-                            Scalar.gemm(
-                                transposeA: false,
-                                transposeB: true,
-                                m: previous.rows,
-                                n: layer.units,
-                                k: layer.inputs,
-                                alpha: 1,
-                                a: ap.baseAddress!,
-                                lda: layer.inputs,
-                                b: wp.baseAddress!,
-                                ldb: layer.inputs,
-                                beta: 1,
-                                c: zp.baseAddress!,
-                                ldc: layer.units
-                            )
-                        }
-                    }
-                }
-            }
-            pass.a.append(layer.activation.forward(z))
-            pass.z.append(z)
-        }
-        return pass
+        let workspace = Workspace(self, batch: input.rows, parts: [.forward])
+        input.storage.withUnsafeBufferPointer { x in forwardRows(x.baseAddress!, 0..<input.rows, workspace) }
+        return workspace.pass(input: input)
     }
 
     /// The backward pass: from the loss's Δ^L down to Δ^1, three GEMMs per layer, no per-sample loop.
@@ -135,42 +101,21 @@ extension Network {
         reduction: Reduction,
         inputGradient wantInputGradient: Bool = false
     ) -> Gradients<Scalar> {
-        let d = deltas(pass, targets: targets, loss: loss, reduction: reduction, inputGradient: wantInputGradient)
-        return Gradients(
-            cost: d.cost,
-            delta: d.delta,
-            // ∇W^l = (Δ^l)^T A^{l−1}: [n_l, n_{l−1}]; ∇b^l = 1^T Δ^l: [n_l]
-            weightGradient: layers.indices.map { l in Matrix.product(d.delta[l], transposed: true, pass.a[l]) },
-            biasGradient: d.delta.map { $0.columnSums() },
-            inputGradient: d.inputGradient
-        )
-    }
-
-    /// The delta recursion alone (no ∇W, ∇b): Δ^L from the loss, then Δ^l = (Δ^{l+1} W^{l+1}) ⊙ f'(Z^l).
-    /// `backward` adds ∇W and ∇b to it; the row-block path forms ∇W over the whole batch afterwards.
-    func deltas(
-        _ pass: ForwardPass<Scalar>,
-        targets: Matrix<Scalar>,
-        loss: Loss,
-        reduction: Reduction,
-        inputGradient wantInputGradient: Bool
-    ) -> (cost: Scalar, delta: [Matrix<Scalar>], inputGradient: Matrix<Scalar>?) {
-        let count = layers.count
-        let (cost, outputDelta) = loss.evaluate(
-            z: pass.z[count - 1],
-            a: pass.a[count],
-            targets: targets,
-            output: layers[count - 1].activation,
-            reduction: reduction
-        )
-        var delta = [Matrix<Scalar>](repeating: outputDelta, count: count)
-        var inputGradient: Matrix<Scalar>?
-        for l in stride(from: count - 1, to: 0, by: -1) {
-            let g = Matrix.product(delta[l], layers[l].weights)  // ∂C/∂A^{l−1}: [B, n_{l−1}]
-            delta[l - 1] = layers[l - 1].activation.backward(z: pass.z[l - 1], a: pass.a[l], gradient: g)
+        let batch = targets.rows
+        var parts: Workspace<Scalar>.Parts = [.backward]
+        if wantInputGradient { parts.insert(.inputGradient) }
+        let workspace = Workspace(self, batch: batch, parts: parts)
+        let scale: Scalar = reduction == .mean && batch > 0 ? 1 / Scalar(batch) : 1
+        // The pass's own Z^l and A^l (they may come from anywhere), read through pointers.
+        let z = pass.z.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
+        let a = pass.a.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
+        let cost = withExtendedLifetime(pass) {
+            targets.storage.withUnsafeBufferPointer { y in
+                deltaRows(0..<batch, z: z, a: a, targets: y.baseAddress!, loss: loss, scale: scale, workspace)
+            }
         }
-        if wantInputGradient { inputGradient = Matrix.product(delta[0], layers[0].weights) }  // [B, n_0]
-        return (cost, delta, inputGradient)
+        weightAndBiasGradients(a: a, parts: 1, workspace)
+        return withExtendedLifetime(pass) { workspace.gradients(cost: cost) }
     }
 
     /// Forward then backward, after validating the batch.
@@ -183,9 +128,14 @@ extension Network {
         reduction: Reduction = .mean,
         inputGradient: Bool = false
     ) throws(NetworkError) -> (pass: ForwardPass<Scalar>, gradients: Gradients<Scalar>) {
-        try validate(inputs: inputs, targets: targets, loss: loss)
-        let pass = forward(inputs)
-        return (pass, backward(pass, targets: targets, loss: loss, reduction: reduction, inputGradient: inputGradient))
+        try gradients(
+            inputs: inputs,
+            targets: targets,
+            loss: loss,
+            reduction: reduction,
+            inputGradient: inputGradient,
+            parallelism: 1
+        )
     }
 
     /// The cost alone (for finite differences and for /v1/forward).

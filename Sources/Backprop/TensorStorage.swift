@@ -1,22 +1,27 @@
 /// The elements of a `Matrix`, row-major and contiguous, with an array's value semantics.
 ///
-/// Unlike an array, the elements need not be memory of their own: they can be a view of memory
-/// another object keeps alive, such as a request body holding binary tensors (used in place, not
-/// copied), an array adopted without a copy, or a range of another storage. Views are read-only
-/// in effect: the first write to a view, or to elements another storage shares, copies them first
-/// (copy on write, as `Array` does).
+/// Unlike an array, the elements need not be memory of their own: they can be a range of a
+/// request's workspace (one allocation for every buffer of the request), a view of memory another
+/// object keeps alive (binary tensors in a request body, used in place rather than copied), or an
+/// adopted array. A write goes in place only when this storage is the sole holder of memory it
+/// owns; otherwise the elements are copied first (copy on write, as `Array` does), so a view
+/// never changes what it views.
 public struct TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
-    // @unchecked: a block is only written through while uniquely referenced and writable, so a
-    // block seen by more than one thread is never written.
+    // @unchecked: memory is only written through a uniquely referenced, writable block, so memory
+    // seen by more than one thread is never written through a storage.
     @usableFromInline var block: TensorBlock
+    @usableFromInline var base: UnsafeMutablePointer<Scalar>
+    /// The number of elements.
+    public let count: Int
 
-    @inlinable init(block: TensorBlock) { self.block = block }
-
-    /// The first element (the block's memory holds `Scalar`s).
-    @inlinable var base: UnsafeMutablePointer<Scalar> { block.base.assumingMemoryBound(to: Scalar.self) }
+    @inlinable init(block: TensorBlock, base: UnsafeMutablePointer<Scalar>, count: Int) {
+        self.block = block
+        self.base = base
+        self.count = count
+    }
 
     /// No elements.
-    public init() { self.init(block: TensorBlock.empty) }
+    public init() { self.init(block: TensorBlock.empty, base: TensorBlock.nowhere(Scalar.self), count: 0) }
 
     /// `count` elements, written by `initializer` (which must set `initializedCount` to `count`),
     /// like `Array(unsafeUninitializedCapacity:initializingWith:)`.
@@ -26,11 +31,12 @@ public struct TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
         initializingWith initializer: (inout UnsafeMutableBufferPointer<Scalar>, inout Int) throws -> Void
     ) rethrows {
         let block = TensorBlock.allocate(count: count, of: Scalar.self)
-        var buffer = UnsafeMutableBufferPointer(start: block.base.assumingMemoryBound(to: Scalar.self), count: count)
+        let base = block.base.assumingMemoryBound(to: Scalar.self)
+        var buffer = UnsafeMutableBufferPointer(start: base, count: count)
         var initialized = 0
         try initializer(&buffer, &initialized)
         precondition(initialized == count, "every element must be initialized")
-        self.init(block: block)
+        self.init(block: block, base: base, count: count)
     }
 
     /// `count` copies of `value`.
@@ -43,22 +49,26 @@ public struct TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
 
     /// The elements of `array`, without copying them: the storage holds the array.
     public init(_ array: [Scalar]) {
-        self.init(block: array.isEmpty ? TensorBlock.empty : TensorBlock.adopting(array))
+        if array.isEmpty {
+            self.init()
+        } else {
+            // An immutable array held by the block keeps its elements where they are.
+            let base = array.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
+            self.init(block: TensorBlock.holding(array), base: base, count: array.count)
+        }
     }
 
     /// A view of `count` elements at `base`, which `owner` keeps valid and unchanged for as long
     /// as it is held.
     public init(borrowing base: UnsafePointer<Scalar>, count: Int, owner: AnyObject) {
-        self.init(block: count == 0 ? TensorBlock.empty : TensorBlock.borrowing(base, count: count, owner: owner))
+        self.init(block: TensorBlock.holding(owner), base: UnsafeMutablePointer(mutating: base), count: count)
     }
 
-    /// Elements `range` as a view of this storage (no copy).
+    /// Elements `range` as a view of this storage (no copy, no allocation).
     public func view(_ range: Range<Int>) -> TensorStorage {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
-        return TensorStorage(borrowing: base + range.lowerBound, count: range.count, owner: block)
+        return TensorStorage(block: block, base: base + range.lowerBound, count: range.count)
     }
-
-    public var count: Int { block.count }
 
     /// The elements as an array (a copy).
     public var array: [Scalar] { withUnsafeBufferPointer { Array($0) } }
@@ -69,7 +79,7 @@ public struct TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
 
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: base, count: block.count))
+        try body(UnsafeBufferPointer(start: base, count: count))
     }
 
     @inlinable
@@ -83,29 +93,35 @@ public struct TensorStorage<Scalar: BLASScalar>: @unchecked Sendable {
         _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
     ) rethrows -> R {
         makeUnique()
-        var buffer = UnsafeMutableBufferPointer(start: base, count: block.count)
+        var buffer = UnsafeMutableBufferPointer(start: base, count: count)
         return try body(&buffer)
     }
 
     @inlinable
     mutating func makeUnique() {
-        if !block.isWritable || !isKnownUniquelyReferenced(&block) { block = block.copy(as: Scalar.self) }
+        if !block.isWritable || !isKnownUniquelyReferenced(&block) {
+            let copy = TensorBlock.allocate(count: count, of: Scalar.self)
+            let target = copy.base.assumingMemoryBound(to: Scalar.self)
+            target.initialize(from: base, count: count)
+            block = copy
+            base = target
+        }
     }
 }
 
 extension TensorStorage: RandomAccessCollection, MutableCollection {
     public typealias Index = Int
     public var startIndex: Int { 0 }
-    public var endIndex: Int { block.count }
+    public var endIndex: Int { count }
 
     @inlinable
     public subscript(position: Int) -> Scalar {
         get {
-            precondition(position >= 0 && position < block.count, "index out of range")
+            precondition(position >= 0 && position < count, "index out of range")
             return base[position]
         }
         set {
-            precondition(position >= 0 && position < block.count, "index out of range")
+            precondition(position >= 0 && position < count, "index out of range")
             makeUnique()
             base[position] = newValue
         }
@@ -128,45 +144,44 @@ extension TensorStorage: Equatable, ExpressibleByArrayLiteral, CustomStringConve
     public var description: String { array.description }
 }
 
-/// What a `TensorBlock` knows of its elements.
+/// What a `TensorBlock` knows of its memory.
 public struct TensorBlockHeader {
+    /// The block's own elements (those it allocated), if it is writable.
     @usableFromInline var base: UnsafeMutableRawPointer
-    /// Elements, of the scalar type the storage holding the block reads them as.
-    @usableFromInline var count: Int
-    /// Whether the block owns its elements (it may write them when uniquely referenced).
+    /// Whether the block owns its memory (a storage holding it alone may write there).
     @usableFromInline var isWritable: Bool
-    /// What keeps borrowed elements alive: the body or block they are in, or an adopted array.
+    /// What keeps borrowed memory alive: the body it is in, or an adopted array.
     var owner: Any?
 }
 
-/// One run of elements: allocated in the block itself (one allocation, writable), or borrowed
-/// from an owner (an adopted array, a request body, another block) that the block keeps alive.
+/// Memory one or more storages point into: allocated in the block itself (one allocation), or
+/// borrowed from an owner (an adopted array, a request body) that the block keeps alive.
 ///
 /// Not generic: a generic class looked up its type metadata on every allocation (perf put
 /// that, with the dynamic linker's symbol lookups, at a tenth of the tiny network's time).
 public final class TensorBlock: ManagedBuffer<TensorBlockHeader, UInt8> {
     @inlinable var base: UnsafeMutableRawPointer { header.base }
-    @inlinable var count: Int { header.count }
     @inlinable var isWritable: Bool { header.isWritable }
 
     private static func make(_ header: TensorBlockHeader, bytes: Int) -> TensorBlock {
         unsafeDowncast(create(minimumCapacity: bytes) { _ in header }, to: TensorBlock.self)
     }
 
-    private static var nowhere: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 64)! }
+    /// A non-null, suitably aligned address for empty storage (never read or written).
+    @usableFromInline
+    static func nowhere<Scalar>(_: Scalar.Type) -> UnsafeMutablePointer<Scalar> {
+        UnsafeMutablePointer(bitPattern: 64)!
+    }
 
-    /// A block with no elements (nothing to write, so never copied on write either).
-    static var empty: TensorBlock { make(TensorBlockHeader(base: nowhere, count: 0, isWritable: false), bytes: 0) }
+    /// A block with nothing in it, for empty storage.
+    static var empty: TensorBlock { make(TensorBlockHeader(base: nowhere(UInt8.self), isWritable: false), bytes: 0) }
 
-    /// `count` uninitialized elements of `Scalar` in the block's own memory.
+    /// Room for `count` elements of `Scalar` in the block's own memory (uninitialized).
     @usableFromInline
     static func allocate<Scalar: BLASScalar>(count: Int, of: Scalar.Type) -> TensorBlock {
         let stride = MemoryLayout<Scalar>.stride
         // One element of slack, so the elements can start on their own alignment after the header.
-        let block = make(
-            TensorBlockHeader(base: nowhere, count: count, isWritable: true),
-            bytes: (count + 1) * stride
-        )
+        let block = make(TensorBlockHeader(base: nowhere(UInt8.self), isWritable: true), bytes: (count + 1) * stride)
         let start = block.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
         // The elements sit after the header in the same allocation and never move.
         block.header.base = start.alignedUp(for: Scalar.self)
@@ -174,29 +189,8 @@ public final class TensorBlock: ManagedBuffer<TensorBlockHeader, UInt8> {
         return block
     }
 
-    static func adopting<Scalar: BLASScalar>(_ array: [Scalar]) -> TensorBlock {
-        // An immutable array held by the block keeps its elements where they are.
-        let base = array.withUnsafeBufferPointer { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
-        return make(TensorBlockHeader(base: base, count: array.count, isWritable: false, owner: array), bytes: 0)
-    }
-
-    static func borrowing(_ base: UnsafeRawPointer, count: Int, owner: AnyObject) -> TensorBlock {
-        make(
-            TensorBlockHeader(
-                base: UnsafeMutableRawPointer(mutating: base),
-                count: count,
-                isWritable: false,
-                owner: owner
-            ),
-            bytes: 0
-        )
-    }
-
-    /// A writable copy of the elements.
-    @usableFromInline
-    func copy<Scalar: BLASScalar>(as: Scalar.Type) -> TensorBlock {
-        let block = TensorBlock.allocate(count: count, of: Scalar.self)
-        block.base.copyMemory(from: base, byteCount: count * MemoryLayout<Scalar>.stride)
-        return block
+    /// A block that keeps `owner` (an object, or an array) alive and owns no memory.
+    static func holding(_ owner: Any) -> TensorBlock {
+        make(TensorBlockHeader(base: nowhere(UInt8.self), isWritable: false, owner: owner), bytes: 0)
     }
 }

@@ -28,6 +28,13 @@ extension JSONWriter {
         tensor(TensorStorage(v), shape: [v.count], encoding)
     }
 
+    /// Writes a vector [count], held in tensor storage, in the chosen encoding.
+    @_specialize(exported:true,where S == Double)
+    @_specialize(exported:true,where S == Float)
+    public mutating func tensor<S: BLASScalar>(_ v: TensorStorage<S>, _ encoding: TensorEncoding) {
+        tensor(v, shape: [v.count], encoding)
+    }
+
     @_specialize(where S == Double)
     @_specialize(where S == Float)
     mutating func tensor<S: BLASScalar>(_ values: TensorStorage<S>, shape: [Int], _ encoding: TensorEncoding) {

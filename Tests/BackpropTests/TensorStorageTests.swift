@@ -1,4 +1,5 @@
 import Backprop
+import TestSupport
 import Testing
 
 /// A's value semantics for tensor storage that may be its own memory, an adopted array, a view
@@ -72,5 +73,45 @@ struct TensorStorageTests {
         #expect(baseAddress(rows.storage) == baseAddress(m.storage)! + 2)
         #expect(TensorStorage<Double>() == [] && TensorStorage<Double>([]).count == 0)
         #expect("\(TensorStorage([1.5, 2]))" == "[1.5, 2.0]")
+    }
+
+    /// One request's Z, A, Δ, ∇W, ∇b (and ∂C/∂A^0) are views of one workspace allocation, serial
+    /// or split in row blocks; changing one of them afterwards copies it and leaves the rest.
+    @Test(arguments: [1, 3])
+    func oneWorkspacePerRequest(parallelism: Int) throws {
+        var g = SeededGenerator(seed: 21)
+        let net: Network<Double> = Reference.network(
+            widths: [64, 128, 32],
+            hidden: .tanh,
+            output: .identity,
+            using: &g
+        )
+        let x: Matrix<Double> = Reference.random(300, 64, using: &g)
+        let y: Matrix<Double> = Reference.random(300, 32, using: &g)
+        #expect((net.blockCount(batch: 300, parallelism: parallelism) > 1) == (parallelism > 1))
+        let (pass, grads) = try net.gradients(
+            inputs: x,
+            targets: y,
+            loss: .mse,
+            inputGradient: true,
+            parallelism: parallelism
+        )
+        let owner = grads.delta[0].storage.owner
+        var matrices = pass.z + pass.a.dropFirst() + grads.delta + grads.weightGradient
+        matrices.append(grads.inputGradient!)
+        // (=== compared outside #expect: inside it, this compiler crashed lowering the operator.)
+        let shared =
+            matrices.allSatisfy { $0.storage.owner === owner } && grads.biasGradient.allSatisfy { $0.owner === owner }
+        #expect(shared)
+        let inputItself = pass.a[0].storage.owner === x.storage.owner
+        #expect(inputItself, "A^0 is the input itself")
+        #expect(pass.a[2].storage == pass.z[1].storage, "an identity layer's A is its Z")
+        let before = grads.weightGradient.map { $0.storage.array }
+        var changed = grads.delta[1]
+        changed[0, 0] += 1
+        let copied = changed.storage.owner !== owner
+        #expect(copied)
+        let after = grads.weightGradient.map { $0.storage.array }
+        #expect(after == before && changed[0, 0] == grads.delta[1][0, 0] + 1)
     }
 }
