@@ -4,6 +4,7 @@
                                  cross-entropy output), median seconds, one JSON line per shape and dtype
   numpy_ref.py peak              1024x1024 matmul, one thread
   numpy_ref.py wire FILE REPEATS orjson.loads + np.asarray, and orjson.dumps of the ndarray, on FILE
+  numpy_ref.py base64 MB REPEATS Python's base64 (C, binascii) encode and decode of MB random bytes
   numpy_ref.py make-wire FILE    writes a 1024x1024 standard-normal matrix as nested JSON (shortest repr)
 numpy runs with its own bundled OpenBLAS, one thread (OPENBLAS_NUM_THREADS=1 set by bench/run.sh).
 """
@@ -76,6 +77,25 @@ def peak():
                           "gflops": 2 * 1024 ** 3 / m / 1e9}))
 
 
+def base64_codec(megabytes, repeats):
+    import base64
+    import os
+    raw = os.urandom(megabytes << 20)
+    enc, dec = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        text = base64.b64encode(raw)
+        enc.append(time.perf_counter() - t)
+    for _ in range(repeats):
+        t = time.perf_counter()
+        back = base64.b64decode(text)
+        dec.append(time.perf_counter() - t)
+    assert back == raw
+    mb = len(text) / 1e6
+    print(json.dumps({"bench": "python-base64", "text_bytes": len(text), "encode_text_mb_s": mb / sorted(enc)[len(enc) // 2],
+                      "decode_text_mb_s": mb / sorted(dec)[len(dec) // 2]}))
+
+
 def wire(path, repeats):
     import orjson
     data = open(path, "rb").read()
@@ -107,5 +127,7 @@ if __name__ == "__main__":
         peak()
     elif cmd == "wire":
         wire(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5)
+    elif cmd == "base64":
+        base64_codec(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 5)
     elif cmd == "make-wire":
         make_wire(sys.argv[2])

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark with its reference in the same session and prints markdown for
-# bench/RESULTS.md: compute (backprop-bench vs numpy, and sgemm peak), wire (vs orjson), HTTP
-# (vs raw libmicrohttpd). Benchmarks are not tests; CI does not run this.
+# bench/RESULTS.md: compute (backprop-bench vs numpy, and sgemm peak), wire (vs orjson), the
+# base64 codec (vs Python's C one), HTTP (vs raw libmicrohttpd). Benchmarks are not tests; CI does not run this.
 # Usage: bench/run.sh [ROUNDS]   (default 3 interleaved rounds; medians reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,8 @@ for r in $(seq "$rounds"); do
   python3 bench/numpy_ref.py compute 5 >> "$results"
   "$bench" wire "$out/matrix.json" 5 >> "$results"
   python3 bench/numpy_ref.py wire "$out/matrix.json" 5 >> "$results"
+  "$bench" base64 20 5 >> "$results"
+  python3 bench/numpy_ref.py base64 20 5 >> "$results"
 done
 python3 bench/summarize.py "$results"
 echo

@@ -55,3 +55,13 @@ print("|---|---|---|---|")
 for field, name in (("parse_mb_s", "read (to a contiguous float64 buffer)"), ("write_mb_s", "write (shortest round-trip)")):
     a, b = med(w, field), med(o, field)
     print(f"| {name} | {a:.0f} | {b:.0f} | {ratio(lambda i: at(w, field, i) / at(o, field, i)):.2f} |")
+
+b1, b2, pb = ("base64", None, None, 1), ("base64", None, None, 2), ("python-base64", None, None, None)
+if by[b1] and by[pb]:
+    print("\n### Base64 codec (20 MiB of random bytes, 28 MB of text; MB/s of text, median of rounds)\n")
+    print("| | ours, 1 thread | ours, 2 threads | Python base64 (C) | 1 thread / Python | parse as a JSON string, 1 thread |")
+    print("|---|---|---|---|---|---|")
+    for field, name in (("decode_text_mb_s", "decode"), ("encode_text_mb_s", "encode")):
+        scan = f"{med(b1, 'parse_text_mb_s'):.0f}" if field == "decode_text_mb_s" else ""
+        print(f"| {name} | {med(b1, field):.0f} | {med(b2, field):.0f} | {med(pb, field):.0f} | "
+              f"{ratio(lambda i: at(b1, field, i) / at(pb, field, i)):.1f}× | {scan} |")

@@ -181,7 +181,7 @@ func base64(megabytes: Int, repeats: Int, parallelism: Int) {
     }
     let mb = Double(text.count) / 1e6
     print(
-        #"{"bench":"base64","parallelism":\#(parallelism),"text_bytes":\#(text.count),"encode_text_mb_s":\#(mb / median(encodeTimes)),"#
+        #"{"bench":"base64","workers":\#(parallelism),"text_bytes":\#(text.count),"encode_text_mb_s":\#(mb / median(encodeTimes)),"#
             + #""decode_text_mb_s":\#(mb / median(decodeTimes)),"parse_text_mb_s":\#(mb / median(scanTimes))}"#)
 }
 
