@@ -194,13 +194,4 @@ extension Activation {
         }
         for j in 0..<n { p[start + j] /= sum }
     }
-
-    /// log Σ_j e^{z_j} of one row, as max + log Σ e^{z_j − max} (stable for ±1000 logits).
-    static func logSumExp<S: BLASScalar>(_ p: UnsafeBufferPointer<S>, from start: Int, count n: Int) -> S {
-        var m = p[start]
-        for j in 1..<n { m = Swift.max(m, p[start + j]) }
-        var sum: S = 0
-        for j in 0..<n { sum += S.exp(p[start + j] - m) }
-        return m + S.log(sum)
-    }
 }

@@ -102,19 +102,27 @@ extension Loss {
         case .crossEntropy:
             // With p = softmax(z) and log p_j = z_j − logsumexp(z):
             //   C_x = Σ_j y_j (logsumexp(z) − z_j),  ∂C_x/∂z_j = p_j Σ_k y_k − y_j  (= p − y for probability rows).
-            for i in 0..<batch {
+            // One exp per element: e_j = e^{z_j − max} is kept in Δ's row, logsumexp = max + log Σ e_j,
+            // and p_j = e_j / Σ e (a second exp per element measured 6% of the tiny network's time).
+            for i in 0..<batch where n > 0 {
                 let base = i * n
-                let lse = Activation.logSumExp(zp, from: base, count: n)
+                var m = zp[base]
+                for j in 1..<n { m = Swift.max(m, zp[base + j]) }
+                var sum: S = 0
+                for j in 0..<n {
+                    let e = S.exp(zp[base + j] - m)
+                    dp[base + j] = e
+                    sum += e
+                }
+                let lse = m + S.log(sum)
                 var ySum: S = 0
                 for j in 0..<n {
                     let yj = yp[base + j]
                     ySum += yj
                     if yj != 0 { cost += yj * (lse - zp[base + j]) }
                 }
-                for j in 0..<n {
-                    let p = S.exp(zp[base + j] - lse)
-                    dp[base + j] = scale * (p * ySum - yp[base + j])
-                }
+                let perSample = scale * ySum / sum
+                for j in 0..<n { dp[base + j] = perSample * dp[base + j] - scale * yp[base + j] }
             }
 
         case .binaryCrossEntropy:
