@@ -12,53 +12,62 @@ extension Matrix {
     }
 }
 
-/// Every buffer of one request, carved from one allocation sized from the shapes before anything
-/// is computed: Z^l and A^l (A^l is Z^l itself for an identity layer), Δ^l, ∇W^l, ∇b^l, and
-/// ∂C/∂A^0 when asked for. Nothing else is allocated per layer or per sample; row blocks write
-/// their own rows of it from several threads at once. The results are handed out as matrices
-/// that view it (copy on write: a caller changing one gets its own copy, the workspace stays).
+/// Every buffer of one request, carved from two allocations sized from the shapes before anything
+/// is computed: the forward pass's Z^l and A^l (A^l is Z^l itself for an identity layer), and the
+/// gradients' Δ^l, ∇W^l, ∇b^l and ∂C/∂A^0 when asked for (apart, so an answer that holds the
+/// gradients does not keep Z and A alive). Nothing else is allocated per layer or per sample; row
+/// blocks write their own rows of it from several threads at once. The results are handed out
+/// as matrices that view it (copy on write: a caller changing one gets its own copy).
 struct Workspace<Scalar: BLASScalar>: @unchecked Sendable {
     typealias Parts = WorkspaceParts
 
     let batch: Int
     /// n_0 … n_L.
     let widths: [Int]
-    /// Element offsets into the slab, per layer (index l holds the article's layer l + 1).
+    /// Element offsets, per layer (index l holds the article's layer l + 1): Z and A into the
+    /// forward slab, the rest into the gradients' slab.
     private(set) var z: [Int] = [], a: [Int] = [], delta: [Int] = [], weightGradient: [Int] = [],
         biasGradient: [Int] = []
     private(set) var inputGradient: Int?
-    private let slab: TensorStorage<Scalar>
-    /// The slab's first element: written through by the passes (each element by one thread),
-    /// before any view of it is handed out.
-    let base: UnsafeMutablePointer<Scalar>
+    private let forwardSlab: TensorStorage<Scalar>
+    private let gradientSlab: TensorStorage<Scalar>
+    /// The slabs' first elements: written through by the passes (each element by one thread),
+    /// before any view of them is handed out.
+    let forwardBase: UnsafeMutablePointer<Scalar>
+    let gradientBase: UnsafeMutablePointer<Scalar>
 
     init(_ network: Network<Scalar>, batch: Int, parts: Parts) {
         self.batch = batch
         widths = [network.inputWidth] + network.layers.map(\.units)
-        var total = 0
-        func take(_ count: Int) -> Int {
+        var totals = (forward: 0, gradients: 0)
+        func take(_ count: Int, _ total: inout Int) -> Int {
             defer { total += count }
             return total
         }
         for (l, layer) in network.layers.enumerated() {
             let n = layer.units
             if parts.contains(.forward) {
-                z.append(take(batch * n))
-                a.append(layer.activation == .identity ? z[l] : take(batch * n))
+                z.append(take(batch * n, &totals.forward))
+                a.append(layer.activation == .identity ? z[l] : take(batch * n, &totals.forward))
             }
             if parts.contains(.backward) {
-                delta.append(take(batch * n))
-                weightGradient.append(take(n * layer.inputs))
-                biasGradient.append(take(n))
+                delta.append(take(batch * n, &totals.gradients))
+                weightGradient.append(take(n * layer.inputs, &totals.gradients))
+                biasGradient.append(take(n, &totals.gradients))
             }
         }
-        if parts.contains(.inputGradient) { inputGradient = take(batch * network.inputWidth) }
+        if parts.contains(.inputGradient) { inputGradient = take(batch * network.inputWidth, &totals.gradients) }
         // Every element is written by the passes before it is read (∇b is zeroed first).
-        slab = TensorStorage(unsafeUninitializedCapacity: total) { _, initialized in initialized = total }
-        base = slab.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
+        func slab(_ total: Int) -> TensorStorage<Scalar> {
+            total == 0 ? TensorStorage() : TensorStorage(unsafeUninitializedCapacity: total) { _, done in done = total }
+        }
+        forwardSlab = slab(totals.forward)
+        gradientSlab = slab(totals.gradients)
+        forwardBase = forwardSlab.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
+        gradientBase = gradientSlab.withUnsafeBufferPointer { UnsafeMutablePointer(mutating: $0.baseAddress!) }
     }
 
-    func matrix(at offset: Int, rows: Int, columns: Int) -> Matrix<Scalar> {
+    private func matrix(_ slab: TensorStorage<Scalar>, at offset: Int, rows: Int, columns: Int) -> Matrix<Scalar> {
         Matrix(rows: rows, columns: columns, storage: slab.view(offset..<(offset + rows * columns)))
     }
 
@@ -66,8 +75,8 @@ struct Workspace<Scalar: BLASScalar>: @unchecked Sendable {
     func pass(input: Matrix<Scalar>) -> ForwardPass<Scalar> {
         let layers = 1..<widths.count
         return ForwardPass(
-            z: layers.map { matrix(at: z[$0 - 1], rows: batch, columns: widths[$0]) },
-            a: [input] + layers.map { matrix(at: a[$0 - 1], rows: batch, columns: widths[$0]) }
+            z: layers.map { matrix(forwardSlab, at: z[$0 - 1], rows: batch, columns: widths[$0]) },
+            a: [input] + layers.map { matrix(forwardSlab, at: a[$0 - 1], rows: batch, columns: widths[$0]) }
         )
     }
 
@@ -76,12 +85,14 @@ struct Workspace<Scalar: BLASScalar>: @unchecked Sendable {
         let layers = 1..<widths.count
         return Gradients(
             cost: cost,
-            delta: layers.map { matrix(at: delta[$0 - 1], rows: batch, columns: widths[$0]) },
+            delta: layers.map { matrix(gradientSlab, at: delta[$0 - 1], rows: batch, columns: widths[$0]) },
             weightGradient: layers.map {
-                matrix(at: weightGradient[$0 - 1], rows: widths[$0], columns: widths[$0 - 1])
+                matrix(gradientSlab, at: weightGradient[$0 - 1], rows: widths[$0], columns: widths[$0 - 1])
             },
-            biasGradient: layers.map { slab.view(biasGradient[$0 - 1]..<(biasGradient[$0 - 1] + widths[$0])) },
-            inputGradient: inputGradient.map { matrix(at: $0, rows: batch, columns: widths[0]) }
+            biasGradient: layers.map {
+                gradientSlab.view(biasGradient[$0 - 1]..<(biasGradient[$0 - 1] + widths[$0]))
+            },
+            inputGradient: inputGradient.map { matrix(gradientSlab, at: $0, rows: batch, columns: widths[0]) }
         )
     }
 }
@@ -126,10 +137,10 @@ extension Network {
         if inputGradient { wanted.insert(.inputGradient) }
         let workspace = Workspace(self, batch: batch, parts: wanted)
         let scale: Scalar = reduction == .mean ? 1 / Scalar(batch) : 1
-        let z = workspace.z.map { UnsafePointer(workspace.base + $0) }
+        let z = workspace.z.map { UnsafePointer(workspace.forwardBase + $0) }
         let cost: Scalar = inputs.storage.withUnsafeBufferPointer { x in
             targets.storage.withUnsafeBufferPointer { y in
-                let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.base + $0) }
+                let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.forwardBase + $0) }
                 func block(_ rows: Range<Int>) -> Scalar {
                     forwardRows(x.baseAddress!, rows, workspace)
                     return deltaRows(rows, z: z, a: a, targets: y.baseAddress!, loss: loss, scale: scale, workspace)
@@ -151,7 +162,7 @@ extension Network {
             }
         }
         inputs.storage.withUnsafeBufferPointer { x in
-            let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.base + $0) }
+            let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.forwardBase + $0) }
             weightAndBiasGradients(a: a, parts: parts, workspace)
         }
         return (workspace.pass(input: inputs), workspace.gradients(cost: cost))
@@ -165,7 +176,7 @@ extension Network {
         var previous = input + rows.lowerBound * inputWidth
         for (l, layer) in layers.enumerated() {
             let n = layer.units
-            let z = workspace.base + workspace.z[l] + rows.lowerBound * n
+            let z = workspace.forwardBase + workspace.z[l] + rows.lowerBound * n
             layer.biases.withUnsafeBufferPointer { b in
                 for i in 0..<count { (z + i * n).update(from: b.baseAddress!, count: n) }
             }
@@ -188,7 +199,7 @@ extension Network {
                     )
                 }
             }
-            let a = workspace.base + workspace.a[l] + rows.lowerBound * n
+            let a = workspace.forwardBase + workspace.a[l] + rows.lowerBound * n
             layer.activation.forward(
                 UnsafeBufferPointer(start: z, count: count * n),
                 into: UnsafeMutableBufferPointer(start: a, count: count * n),
@@ -219,7 +230,7 @@ extension Network {
         func deltaRows(_ l: Int) -> UnsafeMutableBufferPointer<Scalar> {
             let n = layers[l].units
             return UnsafeMutableBufferPointer(
-                start: workspace.base + workspace.delta[l] + rows.lowerBound * n,
+                start: workspace.gradientBase + workspace.delta[l] + rows.lowerBound * n,
                 count: count * n
             )
         }
@@ -266,7 +277,7 @@ extension Network {
             )
         }
         if let offset = workspace.inputGradient, inputWidth > 0, layers[0].units > 0 {
-            propagate(0, into: workspace.base + offset + rows.lowerBound * inputWidth)
+            propagate(0, into: workspace.gradientBase + offset + rows.lowerBound * inputWidth)
         }
         return cost
     }
@@ -277,9 +288,9 @@ extension Network {
         let batch = workspace.batch
         for (l, layer) in layers.enumerated() {
             let (n, m) = (layer.units, layer.inputs)
-            let d = SendablePointer(workspace.base + workspace.delta[l])
+            let d = SendablePointer(workspace.gradientBase + workspace.delta[l])
             let x = SendablePointer(UnsafeMutablePointer(mutating: a[l]))
-            let c = SendablePointer(workspace.base + workspace.weightGradient[l])
+            let c = SendablePointer(workspace.gradientBase + workspace.weightGradient[l])
             // Rows r0..<r1 of Δ^T are columns r0..<r1 of Δ: start at column r0, row stride n.
             @Sendable func rowsOfGradient(_ r0: Int, _ r1: Int) {
                 guard r1 > r0, m > 0 else { return }
@@ -312,7 +323,7 @@ extension Network {
                 }
             }
             // ∇b^l: the column sums of Δ^l, row by row in a fixed order.
-            let sums = workspace.base + workspace.biasGradient[l]
+            let sums = workspace.gradientBase + workspace.biasGradient[l]
             sums.update(repeating: 0, count: n)
             for i in 0..<batch {
                 let row = d.pointer + i * n

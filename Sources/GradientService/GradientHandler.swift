@@ -102,7 +102,7 @@ public final class GradientHandler: HTTPHandler {
                     operation,
                     request.body,
                     jsonLength: jsonLength,
-                    bodyOwner: request.bodyOwner,
+                    holdBody: request.holdBody,
                     releaseBody: request.releaseBody,
                     shouldStop: { request.isExpired }
                 ).response
@@ -174,16 +174,16 @@ public final class GradientHandler: HTTPHandler {
     /// polled between steps (and inside gradcheck); when it says so the answer is 503.
     /// `releaseBody` is called once the body is decoded, and the parsed document is dropped then
     /// too, so neither is held while the request computes, except for the binary tensors used in
-    /// place (views into the body, which hold `bodyOwner`; without an owner they are copied).
+    /// place (views into the body, holding what `holdBody` returns; without a hold they are copied).
     public func compute(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
         jsonLength: Int? = nil,
-        bodyOwner: AnyObject? = nil,
+        holdBody: () -> AnyObject? = { nil },
         releaseBody: () -> Void = {},
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
-        let decoded = try decode(operation, body, jsonLength: jsonLength, bodyOwner: bodyOwner)
+        let decoded = try decode(operation, body, jsonLength: jsonLength, holdBody: holdBody)
         releaseBody()
         switch decoded {
         case .float32(let request): return try run(operation, request, shouldStop: shouldStop)
@@ -216,7 +216,7 @@ public final class GradientHandler: HTTPHandler {
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
         jsonLength: Int?,
-        bodyOwner: AnyObject?
+        holdBody: () -> AnyObject?
     ) throws(Problem) -> Decoded {
         let root: JSONValue
         var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
@@ -236,7 +236,7 @@ public final class GradientHandler: HTTPHandler {
                 decoder.binary = try BinarySection(
                     root: root,
                     bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count]),
-                    owner: bodyOwner
+                    owner: holdBody()
                 )
             } else {
                 // Base64 tensors stay in the body (which outlives `root`) until decoded.

@@ -11,6 +11,24 @@ struct RequestDecoder {
     /// Threads a long base64 tensor may be decoded on (the worker pool's width for one request).
     var parallelism = 1
 
+    /// A matrix field, with this request's tensor limits, binary section and parallelism.
+    private func tensorMatrix<S: BLASScalar>(
+        _ value: JSONValue,
+        at pointer: JSONPointer,
+        _ tensorLimits: TensorLimits
+    ) throws(WireError) -> Matrix<S> {
+        try TensorDecoder.matrix(value, at: pointer, limits: tensorLimits, binary: binary, parallelism: parallelism)
+    }
+
+    /// A vector field, likewise.
+    private func tensorVector<S: BLASScalar>(
+        _ value: JSONValue,
+        at pointer: JSONPointer,
+        _ tensorLimits: TensorLimits
+    ) throws(WireError) -> [S] {
+        try TensorDecoder.vector(value, at: pointer, limits: tensorLimits, binary: binary, parallelism: parallelism)
+    }
+
     /// Reads `options` first: the dtype decides how the tensors are decoded.
     func options(_ root: JSONValue) throws(Problem) -> RequestOptions {
         guard case .object(let members) = root else {
@@ -151,13 +169,7 @@ struct RequestDecoder {
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S>
             do {
-                weights = try TensorDecoder.matrix(
-                    w,
-                    at: lat / "weights",
-                    limits: tensorLimits,
-                    binary: binary,
-                    parallelism: parallelism
-                )
+                weights = try tensorMatrix(w, at: lat / "weights", tensorLimits)
             } catch {
                 throw Problem(error)
             }
@@ -181,13 +193,7 @@ struct RequestDecoder {
             if let b = item["biases"] {
                 let v: [S]
                 do {
-                    v = try TensorDecoder.vector(
-                        b,
-                        at: lat / "biases",
-                        limits: tensorLimits,
-                        binary: binary,
-                        parallelism: parallelism
-                    )
+                    v = try tensorVector(b, at: lat / "biases", tensorLimits)
                 } catch {
                     throw Problem(error)
                 }
@@ -260,13 +266,7 @@ struct RequestDecoder {
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
         let inputs: Matrix<S>
         do {
-            inputs = try TensorDecoder.matrix(
-                inputsValue,
-                at: at / "inputs",
-                limits: tensorLimits,
-                binary: binary,
-                parallelism: parallelism
-            )
+            inputs = try tensorMatrix(inputsValue, at: at / "inputs", tensorLimits)
         } catch {
             throw Problem(error)
         }
@@ -294,13 +294,7 @@ struct RequestDecoder {
         if let t = value["targets"] {
             let m: Matrix<S>
             do {
-                m = try TensorDecoder.matrix(
-                    t,
-                    at: at / "targets",
-                    limits: tensorLimits,
-                    binary: binary,
-                    parallelism: parallelism
-                )
+                m = try tensorMatrix(t, at: at / "targets", tensorLimits)
             } catch {
                 throw Problem(error)
             }
@@ -320,13 +314,7 @@ struct RequestDecoder {
             }
             let labels: [Double]
             do {
-                labels = try TensorDecoder.vector(
-                    labelsValue,
-                    at: at / "labels",
-                    limits: tensorLimits,
-                    binary: binary,
-                    parallelism: parallelism
-                )
+                labels = try tensorVector(labelsValue, at: at / "labels", tensorLimits)
             } catch {
                 throw Problem(error)
             }

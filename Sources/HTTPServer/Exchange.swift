@@ -79,19 +79,19 @@ final class Exchange: @unchecked Sendable {
             head: head,
             body: UnsafeRawBufferPointer(start: body, count: bodyCount),
             deadline: started + timeout,
-            bodyOwner: bodyBuffer,
+            holdBody: { [self] in bodyBuffer },
             releaseBody: { [self] in freeBody() }
         )
     }
 
     /// Lets go of the body early (`bodyCount` stays, for the access log and metrics): its bytes
-    /// are freed now unless the handler holds `Request.bodyOwner`. Called by the thread that owns
+    /// are freed now unless the handler took a hold with `Request.holdBody`. Called by the thread that owns
     /// the exchange at that moment (the worker, while it handles it).
     func freeBody() { bodyBuffer = nil }
 }
 
 /// A request body's bytes, freed when the last holder lets go: the exchange, or a handler that
-/// keeps views into the body (tensors used in place) through `Request.bodyOwner`.
+/// keeps views into the body (tensors used in place) through `Request.holdBody`.
 ///
 /// `@unchecked Sendable`: written only by the I/O thread before the request is handed over, and
 /// only read after.
@@ -102,10 +102,13 @@ final class BodyBuffer: @unchecked Sendable {
     let capacity: Int
 
     init(capacity: Int, alignedOffset: Int) {
-        allocation = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 64)
-        // allocation is 64-aligned, so shifting by (−alignedOffset mod 64) aligns start + alignedOffset.
-        let remainder = (alignedOffset % 64 + 64) % 64
-        start = allocation + (64 - remainder) % 64
+        // Plain malloc alignment, then shifted by hand: 64-byte aligned allocations (memalign)
+        // fragmented glibc's heap so that every large request left its body's size behind in RSS.
+        allocation = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 16)
+        let address = Int(bitPattern: allocation)
+        // The smallest shift that puts start + alignedOffset on a multiple of 64.
+        let shift = ((-(address + alignedOffset)) % 64 + 64) % 64
+        start = allocation + shift
         self.capacity = capacity
     }
 

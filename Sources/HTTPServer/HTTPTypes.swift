@@ -49,12 +49,14 @@ public struct Request: @unchecked Sendable {
     public var body: UnsafeRawBufferPointer
     /// When the handler should give up (`requestTimeout` after the head arrived).
     public var deadline: DispatchTime
-    /// Keeps `body`'s bytes valid while held, even after `releaseBody` and after the response:
-    /// for a handler that keeps views into the body (tensors used in place) instead of copying.
-    public var bodyOwner: AnyObject? = nil
+    /// A hold on `body`'s bytes: while the returned object is held they stay valid, even after
+    /// `releaseBody` and after the response, for a handler that keeps views into the body
+    /// (tensors used in place) instead of copying. Take it only where such views are made, so a
+    /// handler that makes none lets the bytes go at `releaseBody`. Nil once released.
+    public var holdBody: @Sendable () -> AnyObject? = { nil }
     /// Lets go of `body` at once, for a handler done reading it (e.g. decoded into its own
     /// buffers) before long work, so a large request's bytes are not held while it computes;
-    /// they stay valid only through `bodyOwner`. Doing nothing is always fine: the server lets
+    /// they stay valid only through holds taken with `holdBody`. Doing nothing is always fine: the server lets
     /// go of it with the exchange.
     public var releaseBody: @Sendable () -> Void = {}
 

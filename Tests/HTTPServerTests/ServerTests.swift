@@ -32,17 +32,20 @@ final class EchoHandler: HTTPHandler {
         case "/aligned":
             let offset = request.head[header: "x-align"].flatMap { Int($0) } ?? 0
             let aligned = (Int(bitPattern: request.body.baseAddress) + offset) % 64 == 0
-            // Let go of the body as a handler does after decoding, but keep its owner: the bytes
+            // Let go of the body as a handler does after decoding, but keep a hold: the bytes
             // must stay valid (AddressSanitizer runs this suite in scripts/sanitize.sh).
-            let owner = request.bodyOwner
+            var owner = request.holdBody()
+            weak var probe = owner
+            let held = owner != nil
             request.releaseBody()
             let echoed = Array(request.body)
-            withExtendedLifetime(owner) {}
+            // With the last hold gone the bytes are freed at once (no other reference is kept).
+            owner = nil
             return Response(
-                status: owner == nil ? 500 : 200,
+                status: held ? 200 : 500,
                 contentType: "application/octet-stream",
                 body: echoed,
-                headers: [("X-Aligned", aligned ? "yes" : "no")]
+                headers: [("X-Aligned", aligned ? "yes" : "no"), ("X-Freed", probe == nil ? "yes" : "no")]
             )
         case "/ping": return Response(status: 200, contentType: "text/plain", body: Array("pong".utf8))
         case "/sleep":
@@ -101,7 +104,7 @@ struct ServerTests {
         }
     }
 
-    @Test("the body offset a handler names lands on a 64-byte boundary; its owner keeps it after release")
+    @Test("the body offset a handler names lands on a 64-byte boundary; a hold keeps it after release, no more")
     func alignedBodies() throws {
         let server = try startServer()
         defer { server.stop() }
@@ -112,6 +115,7 @@ struct ServerTests {
             let reply = try client.request("POST", "/aligned", body: body, headers: [("X-Align", String(offset))])
             #expect(reply.status == 200)
             #expect(reply.headers["x-aligned"] == "yes", "offset \(offset)")
+            #expect(reply.headers["x-freed"] == "yes", "released and no hold left")
             #expect(reply.body == body, "size \(size)")
         }
     }
