@@ -105,9 +105,10 @@ final class BodyBuffer: @unchecked Sendable {
         // Plain malloc alignment, then shifted by hand: 64-byte aligned allocations (memalign)
         // fragmented glibc's heap so that every large request left its body's size behind in RSS.
         allocation = UnsafeMutableRawPointer.allocate(byteCount: capacity + 64, alignment: 16)
-        let address = Int(bitPattern: allocation)
-        // The smallest shift that puts start + alignedOffset on a multiple of 64.
-        let shift = ((-(address + alignedOffset)) % 64 + 64) % 64
+        // The smallest shift that puts start + alignedOffset on a multiple of 64: −(address +
+        // offset) mod 64, in wrapping arithmetic (64 divides 2^64), as the offset comes from a
+        // request header and may be any integer.
+        let shift = (0 &- (Int(bitPattern: allocation) &+ alignedOffset)) & 63
         start = allocation + shift
         self.capacity = capacity
     }
