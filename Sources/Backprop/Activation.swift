@@ -183,15 +183,27 @@ extension Activation {
     /// Softmax of one row in place, shifted by the row maximum: softmax(z) = softmax(z − max z),
     /// so the largest exponent is e^0 and nothing overflows.
     static func softmaxRow<S: BLASScalar>(_ p: UnsafeMutableBufferPointer<S>, from start: Int, count n: Int) {
-        guard n > 0 else { return }
-        var m = p[start]
-        for j in 1..<n { m = Swift.max(m, p[start + j]) }
+        guard n > 0, let base = p.baseAddress else { return }
+        let sum = shiftedExps(base + start, into: base + start, count: n).sum
+        for j in 0..<n { p[start + j] /= sum }
+    }
+
+    /// e^{z_j − max z} for one row of `n` ≥ 1 elements into `out` (which may be `z` itself), with
+    /// max z and the sum of the exponentials (so log Σ e^{z_j} = max + log sum, stable for ±1000).
+    @inline(__always)
+    static func shiftedExps<S: BLASScalar>(
+        _ z: UnsafePointer<S>,
+        into out: UnsafeMutablePointer<S>,
+        count n: Int
+    ) -> (max: S, sum: S) {
+        var m = z[0]
+        for j in 1..<n { m = Swift.max(m, z[j]) }
         var sum: S = 0
         for j in 0..<n {
-            let e = S.exp(p[start + j] - m)
-            p[start + j] = e
+            let e = S.exp(z[j] - m)
+            out[j] = e
             sum += e
         }
-        for j in 0..<n { p[start + j] /= sum }
+        return (m, sum)
     }
 }

@@ -35,7 +35,7 @@ final class EchoHandler: HTTPHandler {
             // Let go of the body as a handler does after decoding, but keep a hold: the bytes
             // must stay valid (AddressSanitizer runs this suite in scripts/sanitize.sh).
             var owner = request.holdBody()
-            weak var probe = owner
+            weak let probe = owner
             let held = owner != nil
             request.releaseBody()
             let echoed = Array(request.body)
