@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 extension Matrix {
     /// Rows `range` as a matrix that views this one's elements (no copy).
@@ -333,16 +332,22 @@ extension Network {
     }
 }
 
-/// One cost per block, each written by exactly one `concurrentPerform` iteration, summed in
-/// block order (so the total does not depend on which block finished first).
-private final class BlockCosts<Scalar: BLASScalar>: Sendable {
-    private let slots: Mutex<[Scalar]>
+/// One cost per block, each written by exactly one `concurrentPerform` iteration into its own
+/// slot (no lock: `concurrentPerform` returning orders the writes before `sum`), summed in block
+/// order, so the total does not depend on which block finished first.
+private final class BlockCosts<Scalar: BLASScalar>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Scalar>
 
-    init(count: Int) { slots = Mutex(Array(repeating: 0, count: count)) }
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: 0)
+    }
 
-    func set(_ k: Int, _ value: Scalar) { slots.withLock { $0[k] = value } }
+    deinit { slots.deallocate() }
 
-    var sum: Scalar { slots.withLock { $0.reduce(0, +) } }
+    func set(_ k: Int, _ value: Scalar) { slots[k] = value }
+
+    var sum: Scalar { slots.reduce(0, +) }
 }
 
 /// Values handed to `concurrentPerform` iterations that only read them, or write disjoint parts

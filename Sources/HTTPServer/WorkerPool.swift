@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 
 /// A bounded pool of Dispatch workers: at most `workers` jobs run at once on a concurrent queue,
 /// at most `queueCapacity` more wait, and admission beyond that is refused (never unbounded growth).
@@ -18,7 +17,10 @@ public final class WorkerPool: Sendable {
         var running = 0  // drain loops alive (≤ workers)
         var busy = 0  // jobs executing right now
     }
-    private let state = Mutex(State())
+    // A pthread mutex, not Synchronization's `Mutex`: ThreadSanitizer does not see the latter's
+    // futex waits on Linux and reported the accesses it orders as races when two workers
+    // contended (scripts/sanitize.sh, once in several runs), as it had for ConnectionWatch.
+    private let state = PThreadLock(State())
 
     public init(workers: Int, queueCapacity: Int, label: String = "backprop.workers") {
         precondition(workers >= 1 && queueCapacity >= 0)
