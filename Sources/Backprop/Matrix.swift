@@ -90,18 +90,6 @@ extension Matrix {
         return Matrix(rows: m, columns: n, storage: storage)
     }
 
-    /// The sum of each column: `1^T · M`, shape [columns].
-    public func columnSums() -> [Scalar] {
-        var sums = [Scalar](repeating: 0, count: columns)
-        storage.withUnsafeBufferPointer { p in
-            for i in 0..<rows {
-                let base = i * columns
-                for j in 0..<columns { sums[j] += p[base + j] }
-            }
-        }
-        return sums
-    }
-
     /// Whether every element is finite. Inlinable so callers in other modules get a loop over
     /// their concrete scalar, not a protocol call per element.
     @inlinable

@@ -140,29 +140,26 @@ extension Network {
         let cost: Scalar = inputs.storage.withUnsafeBufferPointer { x in
             targets.storage.withUnsafeBufferPointer { y in
                 let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.forwardBase + $0) }
-                func block(_ rows: Range<Int>) -> Scalar {
-                    forwardRows(x.baseAddress!, rows, workspace)
-                    return deltaRows(rows, z: z, a: a, targets: y.baseAddress!, loss: loss, scale: scale, workspace)
-                }
-                if parts == 1 { return block(0..<batch) }
-                let costs = BlockCosts<Scalar>(count: parts)
-                // Each block reads the inputs and targets and writes its own rows of the workspace.
+                // Block k of `parts`: it reads the inputs and targets and writes its own rows of
+                // the workspace, so the blocks can run at once.
                 let shared = Handed((network: self, input: x.baseAddress!, targets: y.baseAddress!, z: z, a: a))
-                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                @Sendable func block(_ k: Int) -> Scalar {
                     let (network, input, targets, z, a) = shared.value
                     let rows = (k * batch / parts)..<((k + 1) * batch / parts)
                     network.forwardRows(input, rows, workspace)
-                    costs.set(
-                        k,
-                        network.deltaRows(rows, z: z, a: a, targets: targets, loss: loss, scale: scale, workspace)
-                    )
+                    return network.deltaRows(rows, z: z, a: a, targets: targets, loss: loss, scale: scale, workspace)
                 }
-                return costs.sum
+                let cost: Scalar
+                if parts == 1 {
+                    cost = block(0)
+                } else {
+                    let costs = BlockCosts<Scalar>(count: parts)
+                    DispatchQueue.concurrentPerform(iterations: parts) { k in costs.set(k, block(k)) }
+                    cost = costs.sum
+                }
+                weightAndBiasGradients(a: a, parts: parts, workspace)
+                return cost
             }
-        }
-        inputs.storage.withUnsafeBufferPointer { x in
-            let a = [x.baseAddress!] + workspace.a.map { UnsafePointer(workspace.forwardBase + $0) }
-            weightAndBiasGradients(a: a, parts: parts, workspace)
         }
         return (workspace.pass(input: inputs), workspace.gradients(cost: cost))
     }
@@ -287,14 +284,14 @@ extension Network {
         let batch = workspace.batch
         for (l, layer) in layers.enumerated() {
             let (n, m) = (layer.units, layer.inputs)
-            let d = SendablePointer(workspace.gradientBase + workspace.delta[l])
-            let x = SendablePointer(UnsafeMutablePointer(mutating: a[l]))
-            let c = SendablePointer(workspace.gradientBase + workspace.weightGradient[l])
+            let d = Handed(workspace.gradientBase + workspace.delta[l])
+            let x = Handed(a[l])
+            let c = Handed(workspace.gradientBase + workspace.weightGradient[l])
             // Rows r0..<r1 of Δ^T are columns r0..<r1 of Δ: start at column r0, row stride n.
             @Sendable func rowsOfGradient(_ r0: Int, _ r1: Int) {
                 guard r1 > r0, m > 0 else { return }
                 if batch == 0 {
-                    (c.pointer + r0 * m).update(repeating: 0, count: (r1 - r0) * m)
+                    (c.value + r0 * m).update(repeating: 0, count: (r1 - r0) * m)
                     return
                 }
                 Scalar.gemm(
@@ -304,12 +301,12 @@ extension Network {
                     n: m,
                     k: batch,
                     alpha: 1,
-                    a: d.pointer + r0,
+                    a: d.value + r0,
                     lda: n,
-                    b: x.pointer,
+                    b: x.value,
                     ldb: m,
                     beta: 0,
-                    c: c.pointer + r0 * m,
+                    c: c.value + r0 * m,
                     ldc: m
                 )
             }
@@ -325,7 +322,7 @@ extension Network {
             let sums = workspace.gradientBase + workspace.biasGradient[l]
             sums.update(repeating: 0, count: n)
             for i in 0..<batch {
-                let row = d.pointer + i * n
+                let row = d.value + i * n
                 for j in 0..<n { sums[j] += row[j] }
             }
         }
@@ -355,11 +352,4 @@ private final class BlockCosts<Scalar: BLASScalar>: @unchecked Sendable {
 struct Handed<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
-}
-
-/// A raw pointer handed to `concurrentPerform` iterations that each touch a disjoint part of it.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-    init(_ pointer: UnsafePointer<T>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
 }

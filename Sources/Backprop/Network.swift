@@ -106,16 +106,18 @@ extension Network {
         if wantInputGradient { parts.insert(.inputGradient) }
         let workspace = Workspace(self, batch: batch, parts: parts)
         let scale: Scalar = reduction == .mean && batch > 0 ? 1 / Scalar(batch) : 1
-        // The pass's own Z^l and A^l (they may come from anywhere), read through pointers.
-        let z = pass.z.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
-        let a = pass.a.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
+        // The pass's own Z^l and A^l (they may come from anywhere), read through pointers while
+        // the pass keeps their storage alive.
         let cost = withExtendedLifetime(pass) {
-            targets.storage.withUnsafeBufferPointer { y in
+            let z = pass.z.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
+            let a = pass.a.map { m in m.storage.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) } }
+            let cost = targets.storage.withUnsafeBufferPointer { y in
                 deltaRows(0..<batch, z: z, a: a, targets: y.baseAddress!, loss: loss, scale: scale, workspace)
             }
+            weightAndBiasGradients(a: a, parts: 1, workspace)
+            return cost
         }
-        weightAndBiasGradients(a: a, parts: 1, workspace)
-        return withExtendedLifetime(pass) { workspace.gradients(cost: cost) }
+        return workspace.gradients(cost: cost)
     }
 
     /// Forward then backward, after validating the batch.

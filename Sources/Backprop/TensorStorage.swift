@@ -173,8 +173,12 @@ public final class TensorBlock: ManagedBuffer<TensorBlockHeader, UInt8> {
         UnsafeMutablePointer(bitPattern: 64)!
     }
 
-    /// A block with nothing in it, for empty storage.
-    static var empty: TensorBlock { make(TensorBlockHeader(base: nowhere(UInt8.self), isWritable: false), bytes: 0) }
+    /// The one block with nothing in it, shared by every empty storage. `nonisolated(unsafe)`:
+    /// it is never written (not writable, so a write to an empty storage makes a new block).
+    nonisolated(unsafe) static let empty = make(
+        TensorBlockHeader(base: nowhere(UInt8.self), isWritable: false),
+        bytes: 0
+    )
 
     /// Room for `count` elements of `Scalar` in the block's own memory (uninitialized).
     @usableFromInline

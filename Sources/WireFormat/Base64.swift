@@ -54,7 +54,7 @@ public enum Base64 {
         }
         // Every piece but the last is whole quads with no padding: "=" there is a bad character.
         let quadsPerPart = text.count / 4 / parts
-        let failed = Mutex(false)
+        let failed = Atomic(false)
         let (source, target) = (Handed(text), Handed(out.baseAddress!))
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             let text = source.pointer
@@ -68,9 +68,9 @@ public enum Base64 {
                     piece,
                     into: UnsafeMutableRawBufferPointer(start: target.pointer + first * 3, count: bytes)
                 )
-            if !ok { failed.withLock { $0 = true } }
+            if !ok { failed.store(true, ordering: .relaxed) }
         }
-        return !failed.withLock { $0 }
+        return !failed.load(ordering: .relaxed)  // concurrentPerform has returned: every store is seen
     }
 
     /// How many pieces `units` quads (or triples) of a `textBytes`-byte text are worth splitting into.
