@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Backprop", targets: ["Backprop"]),
         .library(name: "WireFormat", targets: ["WireFormat"]),
         .library(name: "GradientService", targets: ["GradientService"]),
+        .library(name: "ProcessTuning", targets: ["ProcessTuning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,28 +32,33 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
 
+        // The project's one lock and one Sendable escape hatch (`package` access).
+        .target(name: "Sync"),
         // The math: no HTTP, no JSON.
         .target(
             name: "Backprop",
-            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CBLAS", "Sync", .product(name: "RealModule", package: "swift-numerics")]
         ),
+        // Process-wide settings made before anything computes: heap, OpenBLAS threads and kernel,
+        // the CPUs the process may use, the one-time restart that applies them.
+        .target(name: "ProcessTuning", dependencies: ["CBLAS"]),
         // JSON bytes <-> tensors, with JSON Pointers for every fault.
         // The generators of its two lookup tables sit beside them.
         .target(
             name: "WireFormat",
-            dependencies: ["Backprop"],
+            dependencies: ["Backprop", "Sync"],
             exclude: ["make_powers_of_five.py", "make_schubfach_table.py"]
         ),
         // HTTP over libmicrohttpd and a Dispatch worker pool; knows nothing of gradients.
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD", "CMicroHTTPDShim", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CMicroHTTPD", "CMicroHTTPDShim", "Sync", .product(name: "Logging", package: "swift-log")]
         ),
         // Routes, limits, problem+json.
         .target(
             name: "GradientService",
             dependencies: [
-                "Backprop", "WireFormat", "HTTPServer",
+                "Backprop", "WireFormat", "HTTPServer", "Sync",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -62,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "backprop-server",
             dependencies: [
-                "GradientService", "HTTPServer",
+                "GradientService", "HTTPServer", "ProcessTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,6 +86,7 @@ let package = Package(
         ),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "TestSupport"]),
         .testTarget(name: "WireFormatTests", dependencies: ["WireFormat", "Backprop", "TestSupport"]),
+        .testTarget(name: "ProcessTuningTests", dependencies: ["ProcessTuning"]),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "TestSupport", .product(name: "Logging", package: "swift-log")]

@@ -18,8 +18,8 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
     *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
   esac
 fi
-(cd Benchmarks && swift build -c release >/dev/null)
-bench=Benchmarks/.build/release/backprop-bench
+(cd bench && swift build -c release >/dev/null)
+bench=bench/.build/release/backprop-bench
 [ -f "$out/matrix.json" ] || python3 bench/numpy_ref.py make-wire "$out/matrix.json"
 results="$out/results.jsonl"; : > "$results"
 for r in $(seq "$rounds"); do

@@ -18,27 +18,6 @@ public enum Activation: Sendable, Equatable, Hashable {
     /// Row-wise softmax; allowed on the output layer only.
     case softmax
 
-    /// The name on the wire.
-    public var name: String {
-        switch self {
-        case .identity: "identity"
-        case .sigmoid: "sigmoid"
-        case .tanh: "tanh"
-        case .relu: "relu"
-        case .leakyReLU: "leaky_relu"
-        case .elu: "elu"
-        case .softplus: "softplus"
-        case .gelu: "gelu"
-        case .silu: "silu"
-        case .softmax: "softmax"
-        }
-    }
-
-    /// Every wire name this enum accepts, `linear` being an alias of `identity`.
-    public static let names = [
-        "identity", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "softmax",
-    ]
-
     /// Whether `a_j` depends on `z_j` alone (so `f'` is a diagonal, applied with ⊙).
     public var isElementwise: Bool { self != .softmax }
 }

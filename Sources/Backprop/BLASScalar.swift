@@ -7,9 +7,6 @@ import RealModule
 public protocol BLASScalar: Real, BinaryFloatingPoint, Sendable, Codable, LosslessStringConvertible,
     TextOutputStreamable
 where Self.RawSignificand: FixedWidthInteger {
-    /// The name of this type on the wire (`"float32"` or `"float64"`).
-    static var dtypeName: String { get }
-
     /// a = max(z, 0) in place (NaN becomes 0), in concrete vectors (see ReLU.swift).
     static func reluForward(_ p: UnsafeMutableBufferPointer<Self>)
 

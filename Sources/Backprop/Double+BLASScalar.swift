@@ -2,8 +2,6 @@ import CBLAS
 import RealModule
 
 extension Double: BLASScalar {
-    public static var dtypeName: String { "float64" }
-
     public static func gemm(
         transposeA: Bool,
         transposeB: Bool,

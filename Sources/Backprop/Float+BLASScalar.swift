@@ -2,8 +2,6 @@ import CBLAS
 import RealModule
 
 extension Float: BLASScalar {
-    public static var dtypeName: String { "float32" }
-
     public static func gemm(
         transposeA: Bool,
         transposeB: Bool,

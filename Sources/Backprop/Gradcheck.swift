@@ -1,3 +1,18 @@
+/// The step and tolerances of a gradient check; the defaults are PyTorch's
+/// `torch.autograd.gradcheck` (eps 1e-6, atol 1e-5, rtol 1e-3).
+public struct GradcheckTolerances: Sendable, Equatable {
+    /// ε of the central difference `(C(θ+ε) − C(θ−ε)) / 2ε`.
+    public var epsilon = 1e-6
+    public var atol = 1e-5
+    public var rtol = 1e-3
+
+    public init(epsilon: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3) {
+        self.epsilon = epsilon
+        self.atol = atol
+        self.rtol = rtol
+    }
+}
+
 /// How far the analytic gradients of one layer are from central finite differences.
 public struct LayerGradcheck: Sendable, Equatable {
     public var layer: Int
@@ -22,11 +37,10 @@ extension Network where Scalar == Double {
         targets: Matrix<Double>,
         loss: Loss,
         reduction: Reduction,
-        epsilon: Double = 1e-6,
-        atol: Double = 1e-5,
-        rtol: Double = 1e-3,
+        tolerances: GradcheckTolerances = GradcheckTolerances(),
         shouldStop: () -> Bool = { false }
     ) throws(NetworkError) -> [LayerGradcheck] {
+        let (epsilon, atol, rtol) = (tolerances.epsilon, tolerances.atol, tolerances.rtol)
         let (_, analytic) = try gradients(inputs: inputs, targets: targets, loss: loss, reduction: reduction)
         var probe = self
         func numeric(_ set: (inout Network, Double) -> Void, _ original: Double) -> Double {

@@ -1,34 +1,35 @@
 import RealModule
 
 /// How per-sample losses become the cost C: their mean (default) or their sum.
-public enum Reduction: String, Sendable, CaseIterable {
+public enum Reduction: Sendable, CaseIterable {
     case mean
     case sum
 }
 
 /// The per-sample loss; with a `Reduction` it defines the cost C.
-public enum Loss: String, Sendable, CaseIterable {
+public enum Loss: Sendable, CaseIterable {
     /// ½ Σ_j (a_j − y_j)², the article's quadratic cost.
     case quadratic
     /// (1/n_L) Σ_j (a_j − y_j)², PyTorch's `MSELoss`.
     case mse
     /// −Σ_j y_j log p_j with p = softmax(z^L) (softmax output, or identity output read as logits).
-    case crossEntropy = "cross_entropy"
+    case crossEntropy
     /// −Σ_j [y_j log p_j + (1 − y_j) log(1 − p_j)] with p = σ(z^L) (sigmoid output, or identity logits).
-    case binaryCrossEntropy = "binary_cross_entropy"
+    case binaryCrossEntropy
 
-    /// The output activations this loss accepts; `nil` means any.
-    public var allowedOutputActivations: [String]? {
+    /// The output activations this loss accepts; `nil` means any. The cross-entropies take their
+    /// own squashing function's output, or identity outputs read as logits.
+    public var acceptedOutputs: [Activation]? {
         switch self {
         case .quadratic, .mse: nil
-        case .crossEntropy: ["softmax", "identity"]
-        case .binaryCrossEntropy: ["sigmoid", "identity"]
+        case .crossEntropy: [.softmax, .identity]
+        case .binaryCrossEntropy: [.sigmoid, .identity]
         }
     }
 
     /// Whether `output` may end a network trained with this loss.
     public func accepts(output: Activation) -> Bool {
-        allowedOutputActivations.map { $0.contains(output.name) } ?? true
+        acceptedOutputs.map { $0.contains(output) } ?? true
     }
 }
 
@@ -82,7 +83,7 @@ extension Loss {
         scale: S,
         into dp: UnsafeMutableBufferPointer<S>
     ) -> S {
-        precondition(accepts(output: output), "\(rawValue) does not accept a \(output.name) output")
+        precondition(accepts(output: output), "\(self) does not accept a \(output) output")
         let count = zp.count
         let batch = n > 0 ? count / n : 0
         var cost: S = 0

@@ -1,4 +1,5 @@
 import Dispatch
+import Sync
 
 extension Matrix {
     /// Rows `range` as a matrix that views this one's elements (no copy).
@@ -345,11 +346,4 @@ private final class BlockCosts<Scalar: BLASScalar>: @unchecked Sendable {
     func set(_ k: Int, _ value: Scalar) { slots[k] = value }
 
     var sum: Scalar { slots.reduce(0, +) }
-}
-
-/// Values handed to `concurrentPerform` iterations that only read them, or write disjoint parts
-/// of what they point at.
-struct Handed<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -10,41 +10,76 @@ public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
     public var outputWidth: Int { layers.last?.units ?? 0 }
     /// Σ_l n_l·n_{l−1} + n_l.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.weights.count + $1.biases.count } }
+}
 
-    /// Checks that consecutive layers fit and softmax sits only on the output layer.
+// The one validator: the service decodes a request layer by layer and calls these same checks,
+// mapping each fault to the field at fault; the math entry points call them too.
+extension Network {
+    /// Checks layer `l` against the layer before it (`previous`, nil for the first) and its place:
+    /// W^l must take n_{l−1} inputs, b^l needs n_l entries, softmax only on the output layer.
+    public static func check(
+        _ layer: Layer<Scalar>,
+        at l: Int,
+        after previous: Layer<Scalar>?,
+        isOutput: Bool
+    ) throws(NetworkError) {
+        if let previous, layer.inputs != previous.units {
+            throw .weightsDoNotMatchPreviousLayer(
+                layer: l,
+                units: layer.units,
+                columns: layer.inputs,
+                previousUnits: previous.units
+            )
+        }
+        if layer.biases.count != layer.units {
+            throw .biasesDoNotMatchWeights(layer: l, units: layer.units, biases: layer.biases.count)
+        }
+        if layer.activation == .softmax && !isOutput { throw .softmaxNotOnOutputLayer(layer: l) }
+    }
+
+    /// Checks every layer in order.
     public func validate() throws(NetworkError) {
         guard !layers.isEmpty else { throw .noLayers }
-        for (l, layer) in layers.enumerated() {
-            if layer.biases.count != layer.units {
-                throw .biasesDoNotMatchWeights(layer: l, expected: layer.units, actual: layer.biases.count)
-            }
-            if l > 0, layer.inputs != layers[l - 1].units {
-                throw .weightsDoNotMatchPreviousLayer(layer: l, expected: layers[l - 1].units, actual: layer.inputs)
-            }
-            if layer.activation == .softmax, l != layers.count - 1 { throw .softmaxNotOnOutputLayer(layer: l) }
+        for l in layers.indices {
+            try Self.check(layers[l], at: l, after: l > 0 ? layers[l - 1] : nil, isOutput: l == layers.count - 1)
         }
     }
 
-    /// Checks a batch against the network (and the loss, when there is one).
-    @_specialize(exported:true,where Scalar == Float)
-    @_specialize(exported:true,where Scalar == Double)
-    public func validate(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, loss: Loss?) throws(NetworkError) {
-        try validate()
-        guard inputs.rows > 0 else { throw .emptyBatch }
-        if inputs.columns != inputWidth {
-            throw .inputsDoNotMatchFirstLayer(expected: inputWidth, actual: inputs.columns)
+    /// Checks a batch of `batch` samples of `inputWidth` columns, and targets of `targets` shape
+    /// with `loss`, against this (already valid) network: A^0 is [B, n_0], Y is [B, n_L], and the
+    /// loss accepts the output activation.
+    public func validate(
+        batch: Int,
+        inputWidth columns: Int,
+        targets: (rows: Int, columns: Int)?,
+        loss: Loss?
+    ) throws(NetworkError) {
+        guard batch > 0 else { throw .emptyBatch }
+        if columns != inputWidth { throw .inputsDoNotMatchFirstLayer(expected: inputWidth, actual: columns) }
+        if let loss, let output = layers.last?.activation, !loss.accepts(output: output) {
+            throw .lossDoesNotAcceptOutput(loss: loss, output: output)
         }
-        if let targets, targets.rows != inputs.rows || targets.columns != outputWidth {
+        if let targets, targets.rows != batch || targets.columns != outputWidth {
             throw .targetsDoNotMatchOutput(
-                expectedRows: inputs.rows,
+                expectedRows: batch,
                 expectedColumns: outputWidth,
                 actualRows: targets.rows,
                 actualColumns: targets.columns
             )
         }
-        if let loss, let output = layers.last?.activation, !loss.accepts(output: output) {
-            throw .lossDoesNotAcceptOutput(loss: loss, output: output)
-        }
+    }
+
+    /// The whole network, then the batch (`targets` and `loss` when there are some).
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
+    public func validate(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, loss: Loss?) throws(NetworkError) {
+        try validate()
+        try validate(
+            batch: inputs.rows,
+            inputWidth: inputs.columns,
+            targets: targets.map { ($0.rows, $0.columns) },
+            loss: loss
+        )
     }
 }
 

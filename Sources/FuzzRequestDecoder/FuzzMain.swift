@@ -32,11 +32,11 @@ let fuzzHandler: GradientHandler = {
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let body = UnsafeRawBufferPointer(start: data, count: size)
     for operation in [Operation.gradients, .forward, .gradcheck] {
-        _ = try? fuzzHandler.compute(operation, body)
+        _ = try? fuzzHandler.compute(operation, bytes: body)
     }
     // The same bytes as a binary body, its JSON part ending at the first NUL (or at the end).
     let split = body.firstIndex(of: 0) ?? size
-    _ = try? fuzzHandler.compute(.gradients, body, jsonLength: split)
+    _ = try? fuzzHandler.compute(.gradients, bytes: body, format: .binary(jsonLength: split))
     return 0
 }
 

@@ -2,7 +2,6 @@ import Backprop
 import Dispatch
 import HTTPServer
 import Logging
-import Synchronization
 import WireFormat
 
 /// The service's routes on top of `HTTPServer`: the gradient endpoints, health, and the spec.
@@ -23,7 +22,6 @@ public final class GradientHandler: HTTPHandler {
     public let configuration: Configuration
     let logger: Logger
     public let metrics: ServiceMetrics
-    private let status = StatusLink()
 
     public init(configuration: Configuration, logger: Logger, metrics: ServiceMetrics = ServiceMetrics()) {
         self.configuration = configuration
@@ -31,19 +29,20 @@ public final class GradientHandler: HTTPHandler {
         self.metrics = metrics
     }
 
-    /// Lets `/readyz` ask the server whether it is draining or saturated.
-    public func attach(_ server: Server) { status.server = server }
-
-    enum Route {
-        case compute(Operation)
+    /// Where a path leads; decided once from the head and carried to `handle` in the request.
+    enum Route: Sendable {
+        /// A computation, with the body's format read from the head.
+        case compute(Operation, BodyFormat)
         case livez, readyz, openapi, metrics
     }
 
+    /// The route of `path`, before the method and headers are looked at (the body format of a
+    /// computation is `.json` until `disposition` reads it from the head).
     static func route(_ path: String) -> Route? {
         switch path {
-        case "/v1/gradients": .compute(.gradients)
-        case "/v1/forward": .compute(.forward)
-        case "/v1/gradcheck": .compute(.gradcheck)
+        case "/v1/gradients": .compute(.gradients, .json)
+        case "/v1/forward": .compute(.forward, .json)
+        case "/v1/gradcheck": .compute(.gradcheck, .json)
         case "/livez", "/healthz": .livez
         case "/readyz": .readyz
         case "/openapi.yaml": .openapi
@@ -55,64 +54,49 @@ public final class GradientHandler: HTTPHandler {
     public func disposition(for head: RequestHead) -> Disposition {
         guard let route = Self.route(head.path) else { return .respond(render(.notFound(head.path))) }
         switch route {
-        case .compute:
-            guard head.method == "POST" else { return .respond(render(.methodNotAllowed(head.method, allow: "POST"))) }
+        case .compute(let operation, _):
+            guard head.method == .post else {
+                return .respond(render(.methodNotAllowed(head.method.name, allow: "POST")))
+            }
             if let problem = authorize(head) { return .respond(render(problem)) }
-            let contentType = head[header: "content-type"]
-            let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() }
-            if let given = head[header: "inference-header-content-length"], (Int(given) ?? -1) < 0 {
-                return .respond(render(.malformed("Inference-Header-Content-Length must be a non-negative integer")))
+            let format: BodyFormat
+            do {
+                format = try BodyFormat.of(head)
+            } catch {
+                return .respond(render(error))
             }
-            switch mediaType {
-            case "application/json":
-                return .worker
-            case "application/octet-stream":
-                // A binary body needs the length of its JSON part (Triton/KServe's binary extension).
-                guard let length = head[header: "inference-header-content-length"].flatMap({ Int($0) }), length >= 0
-                else {
-                    return .respond(
-                        render(
-                            .malformed(
-                                "a binary body (application/octet-stream) needs the header Inference-Header-Content-Length: <bytes of its JSON part>"
-                            )
-                        )
-                    )
-                }
-                return .worker
-            default:
-                return .respond(render(.unsupportedMediaType(contentType)))
-            }
+            return .worker(
+                Accepted(context: Route.compute(operation, format), alignedBodyOffset: format.tensorOffset)
+            )
         case .livez, .readyz, .openapi, .metrics:
-            guard head.method == "GET" || head.method == "HEAD" else {
-                return .respond(render(.methodNotAllowed(head.method, allow: "GET, HEAD")))
+            guard head.method == .get || head.method == .head else {
+                return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD")))
             }
             if case .metrics = route, configuration.protectMetrics, let problem = authorize(head) {
                 return .respond(render(problem))
             }
-            return .inline
+            return .inline(Accepted(context: route))
         }
     }
 
-    public func handle(_ request: Request) -> Response {
-        switch Self.route(request.head.path) {
-        case .compute(let operation)?:
+    public func handle(_ request: consuming Request) -> Response {
+        guard let route = request.context as? Route else { return render(.notFound(request.head.path)) }
+        switch route {
+        case .compute(let operation, let format):
+            let deadline = request.deadline
+            // The body leaves the request here: after decoding, only tensors used in place hold it.
+            let body = request.body
+            _ = consume request
             do {
-                let jsonLength = request.head[header: "inference-header-content-length"].flatMap { Int($0) }
-                return try compute(
-                    operation,
-                    request.body,
-                    jsonLength: jsonLength,
-                    holdBody: request.holdBody,
-                    releaseBody: request.releaseBody,
-                    shouldStop: { request.isExpired }
-                ).response
+                return try compute(operation, body: body, format: format) { DispatchTime.now() > deadline }.response
             } catch {
                 return render(error)
             }
-        case .livez?:
+        case .livez:
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8))
-        case .readyz?:
-            if let server = status.server, server.isDraining || server.isSaturated {
+        case .readyz:
+            let server = request.server
+            if server.isDraining || server.isSaturated {
                 return Response(
                     status: 503,
                     contentType: "text/plain; charset=utf-8",
@@ -120,16 +104,14 @@ public final class GradientHandler: HTTPHandler {
                 )
             }
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ready\n".utf8))
-        case .openapi?:
+        case .openapi:
             return Response(status: 200, contentType: "application/yaml", body: OpenAPIDocument.bytes)
-        case .metrics?:
+        case .metrics:
             return Response(
                 status: 200,
                 contentType: "text/plain; version=0.0.4; charset=utf-8",
-                body: metrics.render(server: status.server)
+                body: metrics.render(server: request.server)
             )
-        case nil:
-            return render(.notFound(request.head.path))
         }
     }
 
@@ -170,40 +152,71 @@ public final class GradientHandler: HTTPHandler {
         )
     }
 
-    /// Parses, validates and computes one request; any failure is a `Problem`. `shouldStop` is
-    /// polled between steps (and inside gradcheck); when it says so the answer is 503.
-    /// `releaseBody` is called once the body is decoded, and the parsed document is dropped then
-    /// too, so neither is held while the request computes, except for the binary tensors used in
-    /// place (views into the body, holding what `holdBody` returns; without a hold they are copied).
+    /// Parses, validates and computes one request body; any failure is a `Problem`. `shouldStop`
+    /// is polled between steps (and inside gradcheck); when it says so the answer is 503.
+    ///
+    /// The body is let go once decoded (the parsed document too), so neither is held while the
+    /// request computes, except by the binary tensors used in place: views into the body, which
+    /// keep it alive (tensors of another dtype or alignment are copied).
     public func compute(
         _ operation: Operation,
-        _ body: UnsafeRawBufferPointer,
-        jsonLength: Int? = nil,
-        holdBody: () -> AnyObject? = { nil },
-        releaseBody: () -> Void = {},
+        body: consuming RequestBody,
+        format: BodyFormat = .json,
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
-        let decoded = try decode(operation, body, jsonLength: jsonLength, holdBody: holdBody)
-        releaseBody()
+        let decoded = try decode(operation, body.bytes, format: format, owner: body)
+        _ = consume body
+        return try answer(operation, decoded, shouldStop: shouldStop)
+    }
+
+    /// The same from bytes the caller keeps valid until this returns (nothing is used in place).
+    public func compute(
+        _ operation: Operation,
+        bytes: UnsafeRawBufferPointer,
+        format: BodyFormat = .json,
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws(Problem) -> Encoded {
+        try answer(operation, try decode(operation, bytes, format: format, owner: nil), shouldStop: shouldStop)
+    }
+
+    private func answer(
+        _ operation: Operation,
+        _ decoded: Decoded,
+        shouldStop: @escaping () -> Bool
+    ) throws(Problem) -> Encoded {
         switch decoded {
-        case .float32(let request): return try run(operation, request, shouldStop: shouldStop)
-        case .float64(let request): return try run(operation, request, shouldStop: shouldStop)
+        case .float32(let request): return try answer(operation, request, shouldStop: shouldStop)
+        case .float64(let request): return try answer(operation, request, shouldStop: shouldStop)
         }
     }
 
-    private func run<S: BLASScalar>(
+    private func answer<S: BLASScalar>(
         _ operation: Operation,
         _ request: GradientRequest<S>,
         shouldStop: @escaping () -> Bool
     ) throws(Problem) -> Encoded {
-        let result = try Computation.run(
-            operation,
-            request,
-            parallelism: configuration.parallelism,
-            shouldStop: shouldStop
-        )
-        metrics.recordComputation(operation: operation, dtype: S.dtypeName)
-        return result
+        if shouldStop() { throw Problem.timedOut() }
+        let encoded: Encoded
+        switch operation {
+        case .forward:
+            encoded = ResponseEncoder.forward(try Computation.forward(request), for: request)
+        case .gradients:
+            let result = try Computation.gradients(
+                request,
+                parallelism: configuration.parallelism,
+                shouldStop: shouldStop
+            )
+            encoded = ResponseEncoder.gradients(result, for: request, parallelism: configuration.parallelism)
+        case .gradcheck:
+            // The decoder refuses any dtype but float64 for gradcheck.
+            guard let request = request as? GradientRequest<Double> else { throw Problem.internalError() }
+            encoded = ResponseEncoder.gradcheck(
+                try Computation.gradcheck(request, shouldStop: shouldStop),
+                for: request
+            )
+        }
+        metrics.recordComputation(operation: operation, dtype: S.dtype)
+        return encoded
     }
 
     private enum Decoded {
@@ -211,19 +224,21 @@ public final class GradientHandler: HTTPHandler {
         case float64(GradientRequest<Double>)
     }
 
-    /// The body as a request in its dtype; the parsed JSON tree lives only in here.
+    /// The body as a request in its dtype; the parsed JSON tree lives only in here. `owner` keeps
+    /// `body` valid: binary tensors of the request's dtype are then views of it, not copies.
     private func decode(
         _ operation: Operation,
         _ body: UnsafeRawBufferPointer,
-        jsonLength: Int?,
-        holdBody: () -> AnyObject?
+        format: BodyFormat,
+        owner: AnyObject?
     ) throws(Problem) -> Decoded {
         let root: JSONValue
         var decoder = RequestDecoder(operation: operation, limits: configuration.limits)
         decoder.parallelism = configuration.parallelism
         do throws(WireError) {
-            if let jsonLength {
-                // Binary body: the JSON part, then the tensor bytes it points at.
+            switch format {
+            case .binary(let jsonLength):
+                // The JSON part, then the tensor bytes it points at.
                 guard jsonLength <= body.count else {
                     throw WireError.badBody(
                         "Inference-Header-Content-Length is \(jsonLength) but the body has \(body.count) bytes"
@@ -236,9 +251,9 @@ public final class GradientHandler: HTTPHandler {
                 decoder.binary = try BinarySection(
                     root: root,
                     bytes: UnsafeRawBufferPointer(rebasing: body[jsonLength..<body.count]),
-                    owner: holdBody()
+                    owner: owner
                 )
-            } else {
+            case .json:
                 // Base64 tensors stay in the body (which outlives `root`) until decoded.
                 root = try JSONParser.parse(body, borrowingLongStrings: true)
             }
@@ -246,20 +261,15 @@ public final class GradientHandler: HTTPHandler {
             throw Problem(error)
         }
         let options = try decoder.options(root)
-        return options.dtype == "float32"
-            ? .float32(try decoder.decode(root, options: options, as: Float.self))
-            : .float64(try decoder.decode(root, options: options, as: Double.self))
-    }
-
-    /// The raw tensors of a binary body start right after its JSON part: the server places them on
-    /// a 64-byte boundary, so they are used in place rather than copied out.
-    public func alignedBodyOffset(for head: RequestHead) -> Int {
-        head[header: "inference-header-content-length"].flatMap { Int($0) }.map { max(0, $0) } ?? 0
+        switch options.dtype {
+        case .float32: return .float32(try decoder.decode(root, options: options, as: Float.self))
+        case .float64: return .float64(try decoder.decode(root, options: options, as: Double.self))
+        }
     }
 
     private func authorize(_ head: RequestHead) -> Problem? {
         guard let token = configuration.authToken else { return nil }
-        guard let header = head[header: "authorization"] else {
+        guard let header = head.headers["authorization"] else {
             return .unauthorized("this server needs Authorization: Bearer <token>")
         }
         let prefix = "Bearer "
@@ -289,23 +299,4 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         diff |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
     }
     return diff == 0
-}
-
-/// A late link from the handler to the server it serves (the two are built one after the other).
-private final class StatusLink: Sendable {
-    private let link = Mutex<WeakServer>(WeakServer())
-    private struct WeakServer: @unchecked Sendable { weak var server: Server? }
-    var server: Server? {
-        get { link.withLock { $0.server } }
-        set { link.withLock { $0.server = newValue } }
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return s
-    }
 }

@@ -2,7 +2,8 @@ import Backprop
 import WireFormat
 
 /// Turns a parsed body into a `GradientRequest`, checking every field and every limit, and
-/// naming the JSON Pointer of the first fault.
+/// naming the JSON Pointer of the first fault. The shapes are checked by `Network`'s own
+/// validator, layer by layer as they are read; this maps its faults to fields and sentences.
 struct RequestDecoder {
     let operation: Operation
     let limits: ServiceLimits
@@ -35,7 +36,7 @@ struct RequestDecoder {
             throw .invalid(.root, "the body must be a JSON object, got \(root.typeName)")
         }
         for m in members
-        where !Fields.root.contains(m.key) || (operation != .gradcheck && ["epsilon", "atol", "rtol"].contains(m.key)) {
+        where !Fields.root.contains(m.key) || (operation != .gradcheck && Fields.gradcheckOnly.contains(m.key)) {
             throw .invalid(.root / m.key, "unknown field \"\(m.key)\"")
         }
         var options = RequestOptions(operation: operation)
@@ -44,30 +45,30 @@ struct RequestDecoder {
         guard case .object(let fields) = value else {
             throw .invalid(at, "options must be an object, got \(value.typeName)")
         }
-        let allowed = Fields.options(operation)
+        let allowed = operation.optionFields
         for f in fields where !allowed.contains(f.key) {
             throw .invalid(
                 at / f.key,
-                "unknown option \"\(f.key)\" for /v1/\(operation.rawValue); allowed: \(allowed.sorted().joined(separator: ", "))"
+                "unknown option \"\(f.key)\" for /v1/\(operation.wireName); allowed: \(allowed.sorted().joined(separator: ", "))"
             )
         }
         if let v = value["reduction"] {
-            guard let s = v.stringValue, let r = Reduction(rawValue: s) else {
+            guard let s = v.stringValue, let r = Reduction(wireName: s) else {
                 throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\"")
             }
             options.reduction = r
         }
         if let v = value["dtype"] {
-            guard let s = v.stringValue, s == "float32" || s == "float64" else {
+            guard let s = v.stringValue, let dtype = DType(wireName: s) else {
                 throw .invalid(at / "dtype", "dtype must be \"float32\" or \"float64\"")
             }
-            if operation == .gradcheck && s != "float64" {
+            if operation == .gradcheck && dtype != .float64 {
                 throw .invalid(at / "dtype", "gradcheck runs in float64 only (finite differences need the precision)")
             }
-            options.dtype = s
+            options.dtype = dtype
         }
         if let v = value["encoding"] {
-            guard let s = v.stringValue, let e = TensorEncoding(rawValue: s) else {
+            guard let s = v.stringValue, let e = TensorEncoding(wireName: s) else {
                 throw .invalid(at / "encoding", "encoding must be one of \"nested\", \"flat\", \"base64\", \"binary\"")
             }
             options.encoding = e
@@ -78,13 +79,13 @@ struct RequestDecoder {
             }
             var include = Set<Quantity>()
             for (k, item) in items.enumerated() {
-                guard let s = item.stringValue, let q = Quantity(rawValue: s) else {
+                guard let s = item.stringValue, let q = Quantity(wireName: s) else {
                     throw .invalid(
                         at / "include" / k,
-                        "unknown quantity; expected one of " + Quantity.allCases.map(\.rawValue).joined(separator: ", ")
+                        "unknown quantity; expected one of " + Quantity.wireNames.joined(separator: ", ")
                     )
                 }
-                if operation == .forward && ![.preactivation, .activation].contains(q) {
+                if operation == .forward && !Quantity.forwardOnly.contains(q) {
                     throw .invalid(at / "include" / k, "/v1/forward can include only preactivation and activation")
                 }
                 include.insert(q)
@@ -110,9 +111,12 @@ struct RequestDecoder {
         try checkWork(network, batch: inputs.rows)
         var request = GradientRequest(network: network, inputs: inputs, targets: targets, loss: loss, options: options)
         if operation == .gradcheck {
-            request.epsilon = try positive(root, "epsilon", default: 1e-6)
-            request.atol = try positive(root, "atol", default: 1e-5, allowZero: true)
-            request.rtol = try positive(root, "rtol", default: 1e-3, allowZero: true)
+            let defaults = GradcheckTolerances()
+            request.tolerances = GradcheckTolerances(
+                epsilon: try positive(root, "epsilon", default: defaults.epsilon),
+                atol: try positive(root, "atol", default: defaults.atol, allowZero: true),
+                rtol: try positive(root, "rtol", default: defaults.rtol, allowZero: true)
+            )
             if network.parameterCount > limits.maxGradcheckParameters {
                 throw .invalid(
                     .root / "network",
@@ -128,13 +132,13 @@ struct RequestDecoder {
             if operation == .forward { return nil }
             throw .invalid(
                 .root / "loss",
-                "loss is required; one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
+                "loss is required; one of " + Loss.wireNames.joined(separator: ", ")
             )
         }
-        guard let s = value.stringValue, let loss = Loss(rawValue: s) else {
+        guard let s = value.stringValue, let loss = Loss(wireName: s) else {
             throw .invalid(
                 .root / "loss",
-                "unknown loss; expected one of " + Loss.allCases.map(\.rawValue).joined(separator: ", ")
+                "unknown loss; expected one of " + Loss.wireNames.joined(separator: ", ")
             )
         }
         return loss
@@ -183,70 +187,47 @@ struct RequestDecoder {
             if parameters > limits.maxParameters {
                 throw .tooLarge(lat, "the network has over \(limits.maxParameters) parameters (the limit)")
             }
-            if l > 0, weights.columns != layers[l - 1].units {
-                throw .invalid(
-                    lat / "weights",
-                    "weights have shape [\(weights.rows), \(weights.columns)], but the layer before (layers[\(l - 1)]) has \(layers[l - 1].units) units, so W^\(l + 1) needs \(layers[l - 1].units) columns"
-                )
-            }
             var biases: [S]? = nil
             if let b = item["biases"] {
-                let v: [S]
                 do {
-                    v = try tensorVector(b, at: lat / "biases", tensorLimits)
+                    biases = try tensorVector(b, at: lat / "biases", tensorLimits)
                 } catch {
                     throw Problem(error)
                 }
-                if v.count != weights.rows {
-                    throw .invalid(
-                        lat / "biases",
-                        "biases have \(v.count) entries; the layer has \(weights.rows) units"
-                    )
-                }
-                biases = v
             }
-            let activation = try self.activation(item, at: lat, isOutput: l == items.count - 1)
-            layers.append(Layer(weights: weights, biases: biases, activation: activation))
+            let layer = Layer(weights: weights, biases: biases, activation: try activation(item, at: lat))
+            do {
+                try Network.check(layer, at: l, after: layers.last, isOutput: l == items.count - 1)
+            } catch {
+                throw Problem(error, in: Network(layers: layers + [layer]))
+            }
+            layers.append(layer)
         }
         return Network(layers: layers)
     }
 
-    private func activation(_ layer: JSONValue, at lat: JSONPointer, isOutput: Bool) throws(Problem) -> Activation {
-        var name = "identity"
+    private func activation(_ layer: JSONValue, at lat: JSONPointer) throws(Problem) -> Activation {
+        var given = ActivationName.identity.wireName
         if let v = layer["activation"] {
             guard let s = v.stringValue else { throw .invalid(lat / "activation", "activation must be a string") }
-            name = s
+            given = s
         }
+        let name = ActivationName(wireName: given)
         var alpha: Double?
         if let v = layer["alpha"] {
             guard case .number(let a) = v else { throw .invalid(lat / "alpha", "alpha must be a number") }
-            guard name == "leaky_relu" || name == "elu" else {
+            guard name?.takesAlpha == true else {
                 throw .invalid(lat / "alpha", "alpha applies only to leaky_relu and elu")
             }
             alpha = a
         }
-        let activation: Activation
-        switch name {
-        case "identity", "linear": activation = .identity
-        case "sigmoid": activation = .sigmoid
-        case "tanh": activation = .tanh
-        case "relu": activation = .relu
-        case "leaky_relu": activation = .leakyReLU(alpha: alpha ?? 0.01)
-        case "elu": activation = .elu(alpha: alpha ?? 1)
-        case "softplus": activation = .softplus
-        case "gelu": activation = .gelu
-        case "silu": activation = .silu
-        case "softmax": activation = .softmax
-        default:
+        guard let name else {
             throw .invalid(
                 lat / "activation",
-                "unknown activation \"\(name)\"; expected one of " + Activation.names.joined(separator: ", ")
+                "unknown activation \"\(given)\"; expected one of " + ActivationName.wireNames.joined(separator: ", ")
             )
         }
-        if activation == .softmax && !isOutput {
-            throw .invalid(lat / "activation", "softmax is allowed on the output layer only")
-        }
-        return activation
+        return name.activation(alpha: alpha)
     }
 
     private func batch<S: BLASScalar>(
@@ -273,20 +254,9 @@ struct RequestDecoder {
         if inputs.rows > limits.maxBatch {
             throw .tooLarge(at / "inputs", "batch of \(inputs.rows) samples; the limit is \(limits.maxBatch)")
         }
-        if inputs.columns != network.inputWidth {
-            throw .invalid(
-                at / "inputs",
-                "inputs have \(inputs.columns) columns; the first layer's weights take \(network.inputWidth) (shape [n_1, n_0] = [\(network.layers[0].units), \(network.inputWidth)])"
-            )
-        }
+        // The batch against the network, before the targets are read (their faults come after).
+        try validate(network, batch: inputs.rows, inputWidth: inputs.columns, targets: nil, loss: loss)
         let outputs = network.outputWidth
-        let outputActivation = network.layers[network.layers.count - 1].activation
-        if let loss, !loss.accepts(output: outputActivation) {
-            throw .invalid(
-                .root / "network" / "layers" / (network.layers.count - 1) / "activation",
-                "\(loss.rawValue) needs a \(loss.allowedOutputActivations!.joined(separator: " or ")) output layer, not \(outputActivation.name)"
-            )
-        }
         if value["targets"] != nil && value["labels"] != nil {
             throw .invalid(at / "labels", "give targets or labels, not both")
         }
@@ -298,12 +268,13 @@ struct RequestDecoder {
             } catch {
                 throw Problem(error)
             }
-            if m.rows != inputs.rows || m.columns != outputs {
-                throw .invalid(
-                    at / "targets",
-                    "targets have shape [\(m.rows), \(m.columns)]; expected [\(inputs.rows), \(outputs)] (batch size × output units)"
-                )
-            }
+            try validate(
+                network,
+                batch: inputs.rows,
+                inputWidth: inputs.columns,
+                targets: (m.rows, m.columns),
+                loss: loss
+            )
             targets = m
         } else if let labelsValue = value["labels"] {
             guard loss == .crossEntropy else {
@@ -337,6 +308,20 @@ struct RequestDecoder {
             throw .invalid(.root / "loss", "targets were given, so a loss is needed to compare them")
         }
         return (inputs, targets)
+    }
+
+    private func validate<S: BLASScalar>(
+        _ network: Network<S>,
+        batch: Int,
+        inputWidth: Int,
+        targets: (rows: Int, columns: Int)?,
+        loss: Loss?
+    ) throws(Problem) {
+        do {
+            try network.validate(batch: batch, inputWidth: inputWidth, targets: targets, loss: loss)
+        } catch {
+            throw Problem(error, in: network)
+        }
     }
 
     private func checkWork<S: BLASScalar>(_ network: Network<S>, batch: Int) throws(Problem) {

@@ -34,34 +34,14 @@ public struct Encoded: Sendable {
     }
 }
 
-/// Runs a decoded request through `Backprop` and writes the answer's JSON.
-enum Computation {
-    static func run<S: BLASScalar>(
-        _ operation: Operation,
-        _ request: GradientRequest<S>,
-        parallelism: Int = 1,
-        shouldStop: () -> Bool = { false }
-    ) throws(Problem) -> Encoded {
-        if shouldStop() { throw Problem.timedOut() }
-        switch operation {
-        case .forward: return try forward(request)
-        case .gradients: return try gradients(request, parallelism: parallelism, shouldStop: shouldStop)
-        case .gradcheck: return try gradcheck(request as! GradientRequest<Double>, shouldStop: shouldStop)
-        }
-    }
-
-    private static func forward<S: BLASScalar>(
-        _ r: GradientRequest<S>
-    ) throws(Problem) -> Encoded {
-        let pass = r.network.forward(r.inputs)
-        var cost: S?
-        if let targets = r.targets, let loss = r.loss {
-            cost = r.network.cost(pass, targets: targets, loss: loss, reduction: r.options.reduction)
-        }
-        try checkFinite(pass.output, cost)
+/// Writes each endpoint's answer from what `Computation` produced, in the request's encoding.
+enum ResponseEncoder {
+    static func forward<S: BLASScalar>(_ result: Computation.Forward<S>, for r: GradientRequest<S>) -> Encoded {
+        let pass = result.pass
+        let include = r.options.include
         let encoding = r.options.encoding
         var w = writer(
-            for: pass.output.count * (1 + (r.options.include.isEmpty ? 0 : 2 * r.network.layers.count)),
+            for: pass.output.count * (1 + (include.isEmpty ? 0 : 2 * r.network.layers.count)),
             encoding: encoding,
             scalar: S.self,
             layers: r.network.layers.count
@@ -70,30 +50,23 @@ enum Computation {
         w.key("batchSize")
         w.integer(r.inputs.rows)
         w.key("dtype")
-        w.string(S.dtypeName)
-        if let cost {
+        w.string(S.dtype.wireName)
+        if let cost = result.cost {
             w.key("loss")
             w.number(cost)
             w.key("reduction")
-            w.string(r.options.reduction.rawValue)
+            w.string(r.options.reduction.wireName)
         }
         w.key("outputs")
         w.tensor(pass.output, encoding)
-        if !r.options.include.isEmpty {
+        if !include.isEmpty {
             w.key("layers")
             w.beginArray()
             for l in r.network.layers.indices {
                 w.beginObject()
                 w.key("layer")
                 w.integer(l + 1)
-                if r.options.include.contains(.preactivation) {
-                    w.key("preactivation")
-                    w.tensor(pass.z[l], encoding)
-                }
-                if r.options.include.contains(.activation) {
-                    w.key("activation")
-                    w.tensor(pass.a[l + 1], encoding)
-                }
+                forwardQuantities(of: l, pass, include, encoding, into: &w)
                 w.endObject()
             }
             w.endArray()
@@ -102,37 +75,13 @@ enum Computation {
         return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
-    private static func gradients<S: BLASScalar>(
-        _ r: GradientRequest<S>,
-        parallelism: Int,
-        shouldStop: () -> Bool
-    ) throws(Problem) -> Encoded {
-        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+    static func gradients<S: BLASScalar>(
+        _ result: Computation.Backward<S>,
+        for r: GradientRequest<S>,
+        parallelism: Int
+    ) -> Encoded {
+        let g = result.gradients
         let include = r.options.include
-        if shouldStop() { throw Problem.timedOut() }
-        let pass: ForwardPass<S>
-        let g: Gradients<S>
-        do {
-            (pass, g) = try r.network.gradients(
-                inputs: r.inputs,
-                targets: targets,
-                loss: loss,
-                reduction: r.options.reduction,
-                inputGradient: include.contains(.inputGradient),
-                parallelism: parallelism
-            )
-        } catch {
-            throw Problem.invalid(.root, "\(error)")
-        }
-        try checkFinite(pass.output, g.cost)
-        for l in r.network.layers.indices {
-            if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {
-                throw Problem.invalid(
-                    .root / "network" / "layers" / l,
-                    "the gradients of layer \(l + 1) overflowed \(S.dtypeName); scale the weights or inputs down"
-                )
-            }
-        }
         let encoding = r.options.encoding
         let elements = r.network.parameterCount + g.delta.reduce(0) { $0 + $1.count }
         var w = writer(for: elements, encoding: encoding, scalar: S.self, layers: r.network.layers.count)
@@ -143,9 +92,9 @@ enum Computation {
         w.key("batchSize")
         w.integer(r.inputs.rows)
         w.key("reduction")
-        w.string(r.options.reduction.rawValue)
+        w.string(r.options.reduction.wireName)
         w.key("dtype")
-        w.string(S.dtypeName)
+        w.string(S.dtype.wireName)
         w.key("layers")
         w.beginArray()
         for l in r.network.layers.indices {
@@ -164,14 +113,7 @@ enum Computation {
                 w.key("biasGradient")
                 w.tensor(g.biasGradient[l], encoding)
             }
-            if include.contains(.preactivation) {
-                w.key("preactivation")
-                w.tensor(pass.z[l], encoding)
-            }
-            if include.contains(.activation) {
-                w.key("activation")
-                w.tensor(pass.a[l + 1], encoding)
-            }
+            forwardQuantities(of: l, result.pass, include, encoding, into: &w)
             w.endObject()
         }
         w.endArray()
@@ -179,63 +121,22 @@ enum Computation {
             w.key("inputGradient")
             w.tensor(input, encoding)
         }
-        if r.options.explain {
-            w.key("explain")
-            w.beginArray()
-            for e in r.network.explain(loss: loss, reduction: r.options.reduction) {
-                w.beginObject()
-                w.key("layer")
-                w.integer(e.layer)
-                for (name, step) in [
-                    ("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient),
-                ] {
-                    w.key(name)
-                    w.beginObject()
-                    w.key("formula")
-                    w.string(step.formula)
-                    w.key("needs")
-                    w.beginArray()
-                    for n in step.needs { w.string(n) }
-                    w.endArray()
-                    w.endObject()
-                }
-                w.endObject()
-            }
-            w.endArray()
-        }
+        if let explanation = result.explanation { explain(explanation, into: &w) }
         w.endObject()
         return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
-    private static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> Encoded {
-        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
-        let checks: [LayerGradcheck]
-        do {
-            checks = try r.network.gradcheck(
-                inputs: r.inputs,
-                targets: targets,
-                loss: loss,
-                reduction: r.options.reduction,
-                epsilon: r.epsilon,
-                atol: r.atol,
-                rtol: r.rtol,
-                shouldStop: shouldStop
-            )
-        } catch .cancelled {
-            throw Problem.timedOut()
-        } catch {
-            throw Problem.invalid(.root, "\(error)")
-        }
+    static func gradcheck(_ checks: [LayerGradcheck], for r: GradientRequest<Double>) -> Encoded {
         var w = JSONWriter(capacity: 512)
         w.beginObject()
         w.key("passed")
         w.bool(checks.allSatisfy(\.passed))
         w.key("epsilon")
-        w.number(r.epsilon)
+        w.number(r.tolerances.epsilon)
         w.key("atol")
-        w.number(r.atol)
+        w.number(r.tolerances.atol)
         w.key("rtol")
-        w.number(r.rtol)
+        w.number(r.tolerances.rtol)
         w.key("parameterCount")
         w.integer(r.network.parameterCount)
         w.key("layers")
@@ -264,13 +165,48 @@ enum Computation {
         return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
-    private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {
-        if !output.isFinite || !(cost?.isFinite ?? true) {
-            throw Problem.invalid(
-                .root / "network",
-                "the forward pass overflowed \(S.dtypeName) (non-finite outputs or loss); scale the weights or inputs down"
-            )
+    /// `preactivation` (Z^l) and `activation` (A^l) of layer index `l`, when included: the
+    /// forward pass's part of a layer object, in both endpoints' answers.
+    private static func forwardQuantities<S: BLASScalar>(
+        of l: Int,
+        _ pass: ForwardPass<S>,
+        _ include: Set<Quantity>,
+        _ encoding: TensorEncoding,
+        into w: inout JSONWriter
+    ) {
+        if include.contains(.preactivation) {
+            w.key("preactivation")
+            w.tensor(pass.z[l], encoding)
         }
+        if include.contains(.activation) {
+            w.key("activation")
+            w.tensor(pass.a[l + 1], encoding)
+        }
+    }
+
+    private static func explain(_ explanation: [LayerExplanation], into w: inout JSONWriter) {
+        w.key("explain")
+        w.beginArray()
+        for e in explanation {
+            w.beginObject()
+            w.key("layer")
+            w.integer(e.layer)
+            for (name, step) in [
+                ("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient),
+            ] {
+                w.key(name)
+                w.beginObject()
+                w.key("formula")
+                w.string(step.formula)
+                w.key("needs")
+                w.beginArray()
+                for n in step.needs { w.string(n) }
+                w.endArray()
+                w.endObject()
+            }
+            w.endObject()
+        }
+        w.endArray()
     }
 
     /// Room for a response of `elements` numbers: text for nested/flat (shortest digits: up to 22

@@ -2,7 +2,8 @@ import Dispatch
 import HTTPServer
 import Metrics
 import Prometheus
-import Synchronization
+import Sync
+import WireFormat
 
 /// The service's metrics, recorded through swift-metrics into one Prometheus registry and
 /// rendered at `GET /metrics` in the Prometheus text format.
@@ -32,15 +33,13 @@ public final class ServiceMetrics: Sendable {
         Metrics.Gauge(label: "backprop_build_info", dimensions: [("version", version)], factory: factory).record(1)
     }
 
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
-
     /// The route label: known routes by name, anything else "other", so label sets stay bounded.
     static func routeLabel(_ path: String) -> String {
         GradientHandler.route(path) == nil ? "other" : path
     }
 
     func recordRequest(
-        method: String,
+        method: HTTPMethod,
         path: String,
         status: Int,
         requestBytes: Int,
@@ -48,7 +47,7 @@ public final class ServiceMetrics: Sendable {
         seconds: Double
     ) {
         let route = Self.routeLabel(path)
-        let knownMethod = Self.knownMethods.contains(method) ? method : "other"
+        let knownMethod = if case .other = method { "other" } else { method.name }
         let handles = requestHandles(RequestKey(route: route, method: knownMethod, status: status))
         handles.requests.increment()
         handles.duration.recordNanoseconds(Int64(seconds * 1e9))
@@ -56,13 +55,13 @@ public final class ServiceMetrics: Sendable {
         handles.responseBytes.increment(by: responseBytes)
     }
 
-    func recordComputation(operation: Operation, dtype: String) {
-        let key = "\(operation.rawValue) \(dtype)"
+    func recordComputation(operation: Operation, dtype: DType) {
+        let key = "\(operation.wireName) \(dtype)"
         let counter = computations.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = Metrics.Counter(
                 label: "gradient_computations_total",
-                dimensions: [("operation", operation.rawValue), ("dtype", dtype)],
+                dimensions: [("operation", operation.wireName), ("dtype", dtype.wireName)],
                 factory: factory
             )
             cache[key] = counter
@@ -86,8 +85,8 @@ public final class ServiceMetrics: Sendable {
         let responseBytes: Metrics.Counter
     }
 
-    private let requests = Mutex<[RequestKey: RequestHandles]>([:])
-    private let computations = Mutex<[String: Metrics.Counter]>([:])
+    private let requests = Lock<[RequestKey: RequestHandles]>([:])
+    private let computations = Lock<[String: Metrics.Counter]>([:])
 
     private func requestHandles(_ key: RequestKey) -> RequestHandles {
         requests.withLock { cache in
@@ -120,7 +119,7 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text, with the pool gauges read now.
-    func render(server: Server?) -> [UInt8] {
+    func render(server: (any ServerStatus)?) -> [UInt8] {
         if let server {
             queueDepth.record(server.queueDepth)
             busyWorkers.record(server.busyWorkers)

@@ -1,4 +1,5 @@
 import Dispatch
+import Sync
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 /// Drops connections that take too long to send a request's head.
 ///
 /// microhttpd's connection timeout is an idle timeout: it restarts on every byte, so a client
-/// sending one header byte a second is never dropped (measured; shared/notes/microhttpd.md). This
+/// sending one header byte a second is never dropped (measured; docs/architecture.md). This
 /// tracks each socket from when it opened (or its previous request ended) until its next request's
 /// head is complete, and a timer shuts down sockets past the deadline. `shutdown` (not `close`)
 /// leaves the descriptor to microhttpd, which sees the socket end and cleans up as usual; the
@@ -20,7 +21,7 @@ final class ConnectionWatch: @unchecked Sendable {
         var inRequest: Bool
         var shutDown = false
     }
-    private let entries = PThreadLock<[Int32: Entry]>([:])
+    private let entries = Lock<[Int32: Entry]>([:])
     private let timer: DispatchSourceTimer
     let deadlineNanoseconds: UInt64
 

@@ -1,17 +1,88 @@
 import Dispatch
 
+/// A request method. The common ones are cases; anything else keeps its text.
+public enum HTTPMethod: Sendable, Hashable, CustomStringConvertible {
+    case get, head, post, put, delete, patch, options
+    case other(String)
+
+    public init(_ text: String) {
+        switch text {
+        case "GET": self = .get
+        case "HEAD": self = .head
+        case "POST": self = .post
+        case "PUT": self = .put
+        case "DELETE": self = .delete
+        case "PATCH": self = .patch
+        case "OPTIONS": self = .options
+        default: self = .other(text)
+        }
+    }
+
+    /// The method as it appears on the request line.
+    public var name: String {
+        switch self {
+        case .get: "GET"
+        case .head: "HEAD"
+        case .post: "POST"
+        case .put: "PUT"
+        case .delete: "DELETE"
+        case .patch: "PATCH"
+        case .options: "OPTIONS"
+        case .other(let text): text
+        }
+    }
+
+    public var description: String { name }
+}
+
+/// A request's header fields in arrival order, names lower-cased; a repeated field keeps every value.
+public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { append(name: name, value: value) }
+    }
+
+    /// Adds a field; `name` is stored lower-cased.
+    public mutating func append(name: String, value: String) { fields.append((asciiLowercased(name), value)) }
+
+    /// Every value of the field `name` (in any case), in arrival order.
+    public func values(_ name: String) -> [String] {
+        let key = asciiLowercased(name)
+        return fields.filter { $0.name == key }.map(\.value)
+    }
+
+    /// The field's value, the last one when it was sent more than once (a singleton field sent
+    /// twice is a client error; the last one wins, as most servers do).
+    public subscript(name: String) -> String? {
+        let key = asciiLowercased(name)
+        return fields.last { $0.name == key }?.value
+    }
+}
+
+/// `name` with ASCII letters lower-cased (header names are ASCII tokens: no Unicode case mapping).
+func asciiLowercased(_ name: String) -> String {
+    guard name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return name }
+    let utf8 = name.utf8
+    return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+        for (i, c) in utf8.enumerated() { buffer[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+        return utf8.count
+    }
+}
+
 /// What the server knows of a request before its body: enough to route it or refuse it early.
 public struct RequestHead: Sendable {
-    public var method: String
+    public var method: HTTPMethod
     /// The path without the query string, e.g. `/v1/gradients`.
     public var path: String
-    /// Header fields, names lower-cased. A repeated header keeps its last value.
-    public var headers: [String: String]
+    public var headers: HTTPHeaders
     /// The client's `X-Request-ID` when it is short printable ASCII, else one made here;
     /// echoed on the response and meant for log lines.
     public var requestID: String
 
-    public init(method: String, path: String, headers: [String: String] = [:]) {
+    public init(method: HTTPMethod, path: String, headers: HTTPHeaders = HTTPHeaders()) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -36,32 +107,37 @@ public struct RequestHead: Sendable {
             return 16
         }
     }
-
-    /// The header's value; `name` in any case (the service's own lookups pass it lower-cased,
-    /// which skips lower-casing on every request).
-    public subscript(header name: String) -> String? { headers[name] ?? headers[name.lowercased()] }
 }
 
-/// A whole request: its head and its body bytes.
-public struct Request: @unchecked Sendable {
+/// A whole request, handed to the handler to own.
+public struct Request: Sendable {
     public var head: RequestHead
-    /// Valid only while the handler runs; the server frees it after the response is queued.
-    public var body: UnsafeRawBufferPointer
+    /// The body's bytes, valid while this object is held: a handler that keeps views into them
+    /// (tensors used in place) holds it; one that copies what it needs lets go of it, and a large
+    /// body is then freed before long work rather than after the response.
+    public var body: RequestBody
+    /// What the handler decided about this request from its head (`Accepted.context`).
+    public var context: (any Sendable)?
     /// When the handler should give up (`requestTimeout` after the head arrived).
     public var deadline: DispatchTime
-    /// A hold on `body`'s bytes: while the returned object is held they stay valid, even after
-    /// `releaseBody` and after the response, for a handler that keeps views into the body
-    /// (tensors used in place) instead of copying. Take it only where such views are made, so a
-    /// handler that makes none lets the bytes go at `releaseBody`. Nil once released.
-    public var holdBody: @Sendable () -> AnyObject? = { nil }
-    /// Lets go of `body` at once, for a handler done reading it (e.g. decoded into its own
-    /// buffers) before long work, so a large request's bytes are not held while it computes;
-    /// they stay valid only through holds taken with `holdBody`. Doing nothing is always fine: the server lets
-    /// go of it with the exchange.
-    public var releaseBody: @Sendable () -> Void = {}
+    /// The server's state, for readiness answers and metrics.
+    public var server: any ServerStatus
 
     /// Whether the deadline has passed; handlers poll it between steps of long work.
     public var isExpired: Bool { DispatchTime.now() > deadline }
+}
+
+/// What a handler may ask of the server serving it.
+public protocol ServerStatus: AnyObject, Sendable {
+    /// Stopping: new work is refused.
+    var isDraining: Bool { get }
+    /// A new request would be refused for lack of room.
+    var isSaturated: Bool { get }
+    /// Jobs waiting for a worker.
+    var queueDepth: Int { get }
+    /// Workers running a job.
+    var busyWorkers: Int { get }
+    var workerCount: Int { get }
 }
 
 /// A response, its body already encoded.
@@ -93,9 +169,24 @@ public enum Disposition: Sendable {
     /// Answer this without running the handler (404, 405, 415, 401 …); any body is read and dropped.
     case respond(Response)
     /// Cheap: run `handle` on the I/O thread once the body is in (health checks, metrics).
-    case inline
+    case inline(Accepted)
     /// Run `handle` on the worker pool once the body is in.
-    case worker
+    case worker(Accepted)
+}
+
+/// How to receive an accepted request, and what the handler wants back with it.
+public struct Accepted: Sendable {
+    /// The handler's own decision about the request (its route, its body's format), handed back
+    /// in `Request.context` so nothing is decided twice.
+    public var context: (any Sendable)?
+    /// A body offset to place on a 64-byte boundary (e.g. where a binary body's raw tensors
+    /// begin, so they can be used in place); 0 places the body's start there.
+    public var alignedBodyOffset: Int
+
+    public init(context: (any Sendable)? = nil, alignedBodyOffset: Int = 0) {
+        self.context = context
+        self.alignedBodyOffset = alignedBodyOffset
+    }
 }
 
 /// Why the server itself refused a request; the handler renders the answer.
@@ -113,11 +204,8 @@ public enum Rejection: Sendable, Equatable {
 public protocol HTTPHandler: Sendable {
     /// Routes on the head alone, on the I/O thread: keep it cheap.
     func disposition(for head: RequestHead) -> Disposition
-    /// A body offset to place on a 64-byte boundary (e.g. where a binary body's raw tensors
-    /// begin, so they can be used in place); 0 by default. Called on the I/O thread with the head.
-    func alignedBodyOffset(for head: RequestHead) -> Int
-    /// Produces the response, on a worker (or inline for `.inline`).
-    func handle(_ request: Request) -> Response
+    /// Produces the response, on a worker (or inline for `.inline`). The handler owns the request.
+    func handle(_ request: consuming Request) -> Response
     /// The response for a request the server refused.
     func response(for rejection: Rejection, head: RequestHead) -> Response
     /// Called once per response queued, on the I/O thread (access logs, metrics).
@@ -125,7 +213,6 @@ public protocol HTTPHandler: Sendable {
 }
 
 extension HTTPHandler {
-    public func alignedBodyOffset(for head: RequestHead) -> Int { 0 }
     public func didRespond(to head: RequestHead, with response: Response, bodyBytes: Int, seconds: Double) {}
 }
 
@@ -133,32 +220,14 @@ extension HTTPHandler {
 /// keeps), held until the response has been sent.
 public struct BodyChunk: @unchecked Sendable {
     private let owner: AnyObject
-    /// Valid while this chunk (or a copy) lives: it points into `owner`'s array, which is never
+    /// Valid while this chunk (or a copy) lives: it points into `owner`'s memory, which is never
     /// mutated.
     let bytes: UnsafeRawBufferPointer
     public var count: Int { bytes.count }
-
-    public init<T: BitwiseCopyable & Sendable>(_ values: [T]) {
-        let box = ArrayBox(values)
-        owner = box
-        bytes = box.bytes
-    }
 
     /// `bytes`, which `owner` keeps valid and unchanged for as long as it is held.
     public init(bytes: UnsafeRawBufferPointer, owner: AnyObject) {
         self.owner = owner
         self.bytes = bytes
-    }
-}
-
-/// Keeps an array alive and unmodified, so a pointer into its storage stays valid.
-private final class ArrayBox<T: BitwiseCopyable> {
-    let values: [T]
-    let bytes: UnsafeRawBufferPointer
-
-    init(_ values: [T]) {
-        self.values = values
-        // An immutable array held by this box keeps its storage where it is.
-        bytes = values.withUnsafeBytes { $0 }
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 // microhttpd's callbacks, as free functions in a file of their own: a closure written in
-// top-level code would inherit @MainActor and trap on microhttpd's thread (shared/notes).
+// top-level code would inherit @MainActor and trap on microhttpd's thread (docs/architecture.md).
 
 /// microhttpd's access handler: called for the head, for each body chunk, and for the end of
 /// the body (and again after a resume).
@@ -18,7 +18,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
     // 1. First call: the head only.
     guard let existing = conCls.pointee else {
         let head = RequestHead(
-            method: method.map { String(cString: $0) } ?? "",
+            method: HTTPMethod(method.map { String(cString: $0) } ?? ""),
             path: url.map { String(cString: $0) } ?? "/",
             headers: requestHeaders(connection)
         )
@@ -36,8 +36,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
             connection: connection,
             head: head,
             disposition: server.handler.disposition(for: head),
-            expectedBodyBytes: declared,
-            alignedOffset: (declared ?? 0) > 0 ? server.handler.alignedBodyOffset(for: head) : 0
+            expectedBodyBytes: declared
         )
         conCls.pointee = Unmanaged.passRetained(exchange).toOpaque()
         return .YES
@@ -57,7 +56,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         if case .respond = exchange.disposition {
             // Dropped: the answer does not depend on it.
         } else if let uploadData {
-            _ = exchange.append(uploadData, count: uploadSize.pointee, limit: server.configuration.maxBodyBytes)
+            exchange.append(uploadData, count: uploadSize.pointee, limit: server.configuration.maxBodyBytes)
         }
         uploadSize.pointee = 0
         return .YES
@@ -84,7 +83,7 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
     case .inline:
         return finish(
             exchange,
-            server.handler.handle(exchange.request(timeout: server.configuration.requestTimeout)),
+            server.handler.handle(exchange.takeRequest(timeout: server.configuration.requestTimeout, server: server)),
             server
         )
     case .worker:
@@ -105,9 +104,11 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         // Suspend first, then publish the job: a resume before the suspend is undefined.
         MHD_suspend_connection(connection)
         let handler = server.handler
-        let request = exchange.request(timeout: server.configuration.requestTimeout)
+        let timeout = server.configuration.requestTimeout
         server.pool.run {
-            exchange.response = handler.handle(request)
+            // The request (and its body) is made here, not captured by this job: the job stays in
+            // the pool's queue after it runs, and must not keep a large body alive there.
+            exchange.response = handler.handle(exchange.takeRequest(timeout: timeout, server: server))
             MHD_resume_connection(exchange.connection)
             // From here on, neither the connection nor the exchange's C side may be touched.
             server.inFlight.subtract(1, ordering: .acquiringAndReleasing)
@@ -148,7 +149,6 @@ let completedHandler: MHD_RequestCompletedCallback = { cls, connection, conCls, 
 }
 
 private func finish(_ exchange: Exchange, _ response: Response, _ server: Server) -> MHD_Result {
-    exchange.responded = true
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1e9
     server.handler.didRespond(to: exchange.head, with: response, bodyBytes: exchange.bodyCount, seconds: seconds)
     return queue(response, on: exchange.connection, requestID: exchange.head.requestID)
@@ -206,9 +206,9 @@ private final class ResponseBody {
     }
 }
 
-/// The request's header fields, names lower-cased.
-private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
-    var headers: [String: String] = [:]
+/// The request's header fields, names lower-cased, in arrival order.
+private func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
+    var headers = HTTPHeaders()
     withUnsafeMutablePointer(to: &headers) { p in
         _ = MHD_get_connection_values(connection, .HEADER_KIND, collectHeader, UnsafeMutableRawPointer(p))
     }
@@ -217,20 +217,7 @@ private func requestHeaders(_ connection: OpaquePointer) -> [String: String] {
 
 private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
     guard let cls, let key else { return .YES }
-    let headers = cls.assumingMemoryBound(to: [String: String].self)
-    headers.pointee[asciiLowercased(key)] = value.map { String(cString: $0) } ?? ""
+    let headers = cls.assumingMemoryBound(to: HTTPHeaders.self)
+    headers.pointee.append(name: String(cString: key), value: value.map { String(cString: $0) } ?? "")
     return .YES
-}
-
-/// A header name lower-cased byte by byte (names are ASCII tokens; `lowercased()` went through
-/// Unicode case mapping for each of them on every request).
-private func asciiLowercased(_ name: UnsafePointer<CChar>) -> String {
-    let count = strlen(name)
-    return String(unsafeUninitializedCapacity: count) { buffer in
-        for i in 0..<count {
-            let c = UInt8(bitPattern: name[i])
-            buffer[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
-        }
-        return count
-    }
 }

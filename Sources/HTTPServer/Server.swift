@@ -2,6 +2,7 @@ import CMicroHTTPD
 import CMicroHTTPDShim
 import Dispatch
 import Logging
+import Sync
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,14 +12,14 @@ import Glibc
 /// An HTTP server on libmicrohttpd: one epoll polling thread (or a pool of them) reads requests,
 /// a `WorkerPool` runs the handler, suspend/resume joins the two. It knows nothing of what the
 /// handler computes.
-public final class Server: Sendable {
+public final class Server: ServerStatus {
     public let configuration: ServerConfiguration
     let handler: any HTTPHandler
     let pool: WorkerPool
     let logger: Logger
 
     private struct Daemon: @unchecked Sendable { let pointer: OpaquePointer }
-    private let daemon = Mutex<Daemon?>(nil)
+    private let daemon = Lock<Daemon?>(nil)
     private let boundPort = Atomic<UInt16>(0)
     /// Set by `stop()`; final calls then get 503 with `Connection: close`.
     let draining = Atomic<Bool>(false)

@@ -1,4 +1,5 @@
 import Dispatch
+import Sync
 
 /// A bounded pool of Dispatch workers: at most `workers` jobs run at once on a concurrent queue,
 /// at most `queueCapacity` more wait, and admission beyond that is refused (never unbounded growth).
@@ -17,10 +18,7 @@ public final class WorkerPool: Sendable {
         var running = 0  // drain loops alive (≤ workers)
         var busy = 0  // jobs executing right now
     }
-    // A pthread mutex, not Synchronization's `Mutex`: ThreadSanitizer does not see the latter's
-    // futex waits on Linux and reported the accesses it orders as races when two workers
-    // contended (scripts/sanitize.sh, once in several runs), as it had for ConnectionWatch.
-    private let state = PThreadLock(State())
+    private let state = Lock(State())
 
     public init(workers: Int, queueCapacity: Int, label: String = "backprop.workers") {
         precondition(workers >= 1 && queueCapacity >= 0)

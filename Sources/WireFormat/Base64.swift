@@ -1,4 +1,5 @@
 import Dispatch
+import Sync
 import Synchronization
 
 /// RFC 4648 base64 (standard alphabet, padded), between bytes and text with no intermediate copies.
@@ -57,7 +58,7 @@ public enum Base64 {
         let failed = Atomic(false)
         let (source, target) = (Handed(text), Handed(out.baseAddress!))
         DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let text = source.pointer
+            let text = source.value
             let first = k * quadsPerPart
             let end = k == parts - 1 ? text.count / 4 : first + quadsPerPart
             let piece = UnsafeBufferPointer(rebasing: text[(first * 4)..<(end * 4)])
@@ -66,7 +67,7 @@ public enum Base64 {
                 (k == parts - 1 || piece[piece.count - 1] != UInt8(ascii: "="))
                 && decodeSerially(
                     piece,
-                    into: UnsafeMutableRawBufferPointer(start: target.pointer + first * 3, count: bytes)
+                    into: UnsafeMutableRawBufferPointer(start: target.value + first * 3, count: bytes)
                 )
             if !ok { failed.store(true, ordering: .relaxed) }
         }
@@ -152,12 +153,12 @@ public enum Base64 {
         let triplesPerPart = bytes.count / 3 / parts
         let (source, target) = (Handed(bytes), Handed(UnsafeMutableRawPointer(o)))
         DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let bytes = source.pointer
+            let bytes = source.value
             let first = k * triplesPerPart * 3
             let end = k == parts - 1 ? bytes.count : first + triplesPerPart * 3
             encode(
                 UnsafeRawBufferPointer(rebasing: bytes[first..<end]),
-                to: (target.pointer + first / 3 * 4).assumingMemoryBound(to: UInt8.self)
+                to: (target.value + first / 3 * 4).assumingMemoryBound(to: UInt8.self)
             )
         }
     }
@@ -211,10 +212,4 @@ public enum Base64 {
             }
         }
     }
-}
-
-/// A pointer handed to `concurrentPerform` iterations that read it, or each write a disjoint part.
-struct Handed<Pointer>: @unchecked Sendable {
-    let pointer: Pointer
-    init(_ pointer: Pointer) { self.pointer = pointer }
 }

@@ -134,7 +134,7 @@ public enum TensorDecoder {
     }
 
     private static func overflowError<S: BLASScalar>(at pointer: JSONPointer, _: S.Type = S.self) -> WireError {
-        .invalid(pointer: pointer, detail: "value overflows \(S.dtypeName)")
+        .invalid(pointer: pointer, detail: "value overflows \(S.dtype)")
     }
 
     private static func tooMany(_ count: Int, _ limits: TensorLimits, at pointer: JSONPointer) -> WireError {
@@ -222,11 +222,7 @@ public enum TensorDecoder {
                     detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\""
                 )
             }
-            let width: Int
-            switch dtypeName {
-            case "float32": width = 4
-            case "float64": width = 8
-            default:
+            guard let width = DType(wireName: dtypeName)?.byteWidth else {
                 throw .invalid(
                     pointer: pointer / "dtype",
                     detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\""
@@ -257,7 +253,7 @@ public enum TensorDecoder {
             if let bad = firstNonFinite(data) {
                 throw .invalid(
                     pointer: pointer / "base64",
-                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))"
+                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtype))"
                 )
             }
             return (shape, TensorStorage(data))
@@ -270,12 +266,18 @@ public enum TensorDecoder {
                         "binaryDataSize needs a binary body (Content-Type: application/octet-stream with Inference-Header-Content-Length)"
                 )
             }
-            let width = try dtypeWidth(value, at: pointer)
+            guard let dtype = value["dtype"]?.stringValue.flatMap(DType.init(wireName:)) else {
+                throw .invalid(
+                    pointer: pointer / "dtype",
+                    detail: "a binary tensor needs \"dtype\": \"float32\" or \"float64\""
+                )
+            }
+            let width = dtype.byteWidth
             guard range.count == total * width else {
                 throw .invalid(
                     pointer: pointer / "binaryDataSize",
                     detail:
-                        "shape \(shape) of \(width == 4 ? "float32" : "float64") needs \(total * width) bytes, binaryDataSize is \(range.count)"
+                        "shape \(shape) of \(dtype) needs \(total * width) bytes, binaryDataSize is \(range.count)"
                 )
             }
             let data: TensorStorage<S> = Self.fromLittleEndian(
@@ -287,24 +289,12 @@ public enum TensorDecoder {
             if let bad = data.withUnsafeBufferPointer(firstNonFinite) {
                 throw .invalid(
                     pointer: pointer / "binaryDataSize",
-                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtypeName))"
+                    detail: "element \(bad) is not finite (NaN, infinity, or overflows \(S.dtype))"
                 )
             }
             return (shape, data)
         }
         throw .invalid(pointer: pointer, detail: "a tensor object needs \"data\", or \"dtype\" and \"base64\"")
-    }
-
-    private static func dtypeWidth(_ value: JSONValue, at pointer: JSONPointer) throws(WireError) -> Int {
-        switch value["dtype"]?.stringValue {
-        case "float32"?: return 4
-        case "float64"?: return 8
-        default:
-            throw .invalid(
-                pointer: pointer / "dtype",
-                detail: "a binary tensor needs \"dtype\": \"float32\" or \"float64\""
-            )
-        }
     }
 
     /// `count` little-endian floats of `width` bytes, as `S`. Used in place (a view of the body,

@@ -1,7 +1,7 @@
 import Backprop
 
 /// How a tensor is written in a response (`options.encoding`).
-public enum TensorEncoding: String, Sendable, CaseIterable {
+public enum TensorEncoding: String, WireWord {
     /// `[[1, 2], [3, 4]]`
     case nested
     /// `{"shape": [2, 2], "data": [1, 2, 3, 4]}`
@@ -43,7 +43,7 @@ extension JSONWriter {
             key("shape")
             writeShape(shape)
             key("dtype")
-            string(S.dtypeName)
+            string(S.dtype.wireName)
             key("binaryDataSize")
             integer(values.count * MemoryLayout<S>.size)
             endObject()
@@ -84,7 +84,7 @@ extension JSONWriter {
             key("shape")
             writeShape(shape)
             key("dtype")
-            string(S.dtypeName)
+            string(S.dtype.wireName)
             key("base64")
             // Little-endian: this machine's order (x86_64 and arm64 both are), asserted once.
             assert(1.littleEndian == 1)

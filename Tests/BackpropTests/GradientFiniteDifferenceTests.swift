@@ -73,7 +73,7 @@ struct GradientFiniteDifferenceTests {
             let errW = maxRelativeError(grads.weightGradient[l].storage, numericW)
             #expect(
                 errW < 1e-6,
-                "∇W^\(l + 1) for \(c.hidden.name)/\(c.loss.rawValue)/\(c.output.name): rel error \(errW)"
+                "∇W^\(l + 1) for \(c.hidden)/\(c.loss)/\(c.output): rel error \(errW)"
             )
 
             let numericB = net.layers[l].biases.indices.map { j in
@@ -90,7 +90,7 @@ struct GradientFiniteDifferenceTests {
             let errB = maxRelativeError(grads.biasGradient[l], numericB)
             #expect(
                 errB < 1e-6,
-                "∇b^\(l + 1) for \(c.hidden.name)/\(c.loss.rawValue)/\(c.output.name): rel error \(errB)"
+                "∇b^\(l + 1) for \(c.hidden)/\(c.loss)/\(c.output): rel error \(errB)"
             )
         }
         let numericX = (0..<inputs.count).map { i in
@@ -105,7 +105,7 @@ struct GradientFiniteDifferenceTests {
             )
         }
         let errX = maxRelativeError(try #require(grads.inputGradient).storage, numericX)
-        #expect(errX < 1e-6, "∂C/∂a^0 for \(c.hidden.name)/\(c.loss.rawValue)/\(c.output.name): rel error \(errX)")
+        #expect(errX < 1e-6, "∂C/∂a^0 for \(c.hidden)/\(c.loss)/\(c.output): rel error \(errX)")
     }
 
     @Test("float32 gradients agree with float64 to single precision")

@@ -15,6 +15,8 @@ final class LiveServer {
         var http = ServerConfiguration()
         http.port = 0
         http.workers = 2
+        // Two polling threads, as the executable runs on two cores (the sanitizers see the pool).
+        http.ioThreads = 2
         http.drainTimeout = 10
         configure(&service, &http)
         let handler = GradientHandler(
@@ -26,7 +28,6 @@ final class LiveServer {
             handler: handler,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         )
-        handler.attach(server)
         try server.start()
     }
 
@@ -59,7 +60,7 @@ extension JSONValue {
     var double: Double? { if case .number(let v) = self { v } else { nil } }
 }
 
-/// API.md's example request.
+/// The README's example request (docs/api.md).
 let apiExample = """
     {
       "network": {"layers": [

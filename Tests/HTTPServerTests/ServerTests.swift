@@ -16,47 +16,48 @@ final class EchoHandler: HTTPHandler {
     func disposition(for head: RequestHead) -> Disposition {
         switch head.path {
         case "/echo", "/sleep", "/aligned":
-            return head.method == "POST" ? .worker : .respond(Response(status: 405, headers: [("Allow", "POST")]))
-        case "/ping": return .inline
+            guard head.method == .post else {
+                return .respond(Response(status: 405, headers: [("Allow", "POST")]))
+            }
+            // `/aligned` asks for the body offset in its X-Align header to be on a 64-byte boundary.
+            let offset = head.path == "/aligned" ? head.headers["x-align"].flatMap { Int($0) } ?? 0 : 0
+            return .worker(Accepted(context: head.path, alignedBodyOffset: offset))
+        case "/ping": return .inline(Accepted(context: head.path))
         default: return .respond(Response(status: 404, contentType: "text/plain", body: Array("no\n".utf8)))
         }
     }
 
-    /// `/aligned` asks for the body offset in its X-Align header to be on a 64-byte boundary.
-    func alignedBodyOffset(for head: RequestHead) -> Int {
-        head.path == "/aligned" ? head[header: "x-align"].flatMap { Int($0) } ?? 0 : 0
-    }
-
-    func handle(_ request: Request) -> Response {
+    func handle(_ request: consuming Request) -> Response {
+        let path = request.context as? String
+        #expect(path == request.head.path, "the context chosen at the head comes back with the request")
         switch request.head.path {
         case "/aligned":
-            let offset = request.head[header: "x-align"].flatMap { Int($0) } ?? 0
-            let aligned = (Int(bitPattern: request.body.baseAddress) &+ offset) & 63 == 0
-            // Let go of the body as a handler does after decoding, but keep a hold: the bytes
+            let offset = request.head.headers["x-align"].flatMap { Int($0) } ?? 0
+            var body: RequestBody? = request.body
+            let aligned = (Int(bitPattern: body!.bytes.baseAddress) &+ offset) & 63 == 0
+            weak let probe = body
+            // Let go of the request as a handler does after decoding, keeping the body: the bytes
             // must stay valid (AddressSanitizer runs this suite in scripts/sanitize.sh).
-            var owner = request.holdBody()
-            weak let probe = owner
-            let held = owner != nil
-            request.releaseBody()
-            let echoed = Array(request.body)
-            // With the last hold gone the bytes are freed at once (no other reference is kept).
-            owner = nil
+            _ = consume request
+            let echoed = Array(body!.bytes)
+            // With the last holder gone the bytes are freed at once (the server kept no reference).
+            body = nil
             return Response(
-                status: held ? 200 : 500,
+                status: 200,
                 contentType: "application/octet-stream",
                 body: echoed,
                 headers: [("X-Aligned", aligned ? "yes" : "no"), ("X-Freed", probe == nil ? "yes" : "no")]
             )
         case "/ping": return Response(status: 200, contentType: "text/plain", body: Array("pong".utf8))
         case "/sleep":
-            usleep(UInt32(Int(String(decoding: request.body, as: UTF8.self)) ?? 100_000))
+            usleep(UInt32(Int(String(decoding: request.body.bytes, as: UTF8.self)) ?? 100_000))
             return Response(status: 200, contentType: "text/plain", body: Array("slept".utf8))
         default:
             return Response(
                 status: 200,
                 contentType: "application/octet-stream",
-                body: Array(request.body),
-                headers: [("X-Method", request.head.method)]
+                body: Array(request.body.bytes),
+                headers: [("X-Method", request.head.method.name)]
             )
         }
     }

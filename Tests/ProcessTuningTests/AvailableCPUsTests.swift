@@ -1,6 +1,6 @@
 import Testing
 
-@testable import HTTPServer
+@testable import ProcessTuning
 
 #if canImport(Glibc)
 import Glibc

@@ -19,6 +19,7 @@ let package = Package(
                 .product(name: "Backprop", package: "backprop-server"),
                 .product(name: "WireFormat", package: "backprop-server"),
                 .product(name: "GradientService", package: "backprop-server"),
+                .product(name: "ProcessTuning", package: "backprop-server"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         )

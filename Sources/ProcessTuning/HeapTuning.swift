@@ -2,11 +2,11 @@
 public enum HeapTuning {
     /// Keeps buffers up to 256 MiB in malloc's heap instead of fresh mmaps. Without it every large
     /// request page-faults its buffers in again, and two workers faulting at once serialise on the
-    /// kernel's mm lock (2 workers were no faster than 1 on the large benchmark; bench/RESULTS.md).
+    /// kernel's mm lock (2 workers were no faster than 1 on the large benchmark).
     ///
     /// It also asks malloc for at most two arenas, which only works this early if no second thread
     /// has allocated yet; the server therefore starts with MALLOC_ARENA_MAX=2 in its environment
-    /// (see ProcessTuning in the executable).
+    /// (see `Restart`).
     public static func keepLargeBuffersInHeap() {
         // glibc's <malloc.h> values; the Glibc module does not import that header.
         let trimThreshold: Int32 = -1

@@ -6,9 +6,10 @@
 //   backprop-bench wire FILE [REPEATS]   parse FILE (a nested JSON matrix) and write it back
 //   backprop-bench base64 [MB [REPEATS [THREADS]]]  base64 encode and decode of MB random bytes
 import Backprop
+import Dispatch
 import GradientService
 import Logging
-import Dispatch
+import ProcessTuning
 import WireFormat
 
 #if canImport(Glibc)
@@ -55,11 +56,19 @@ func computeBench<S: BLASScalar>(_: S.Type, repeats: Int, parallelism: Int, only
         for l in 1..<shape.widths.count {
             let (n, m) = (shape.widths[l], shape.widths[l - 1])
             let scale = 1 / Double(m).squareRoot()
-            let w = Matrix<S>(rows: n, columns: m, storage: (0..<(n * m)).map { _ in S(Double.random(in: -scale...scale, using: &g)) })
+            let w = Matrix<S>(
+                rows: n,
+                columns: m,
+                storage: (0..<(n * m)).map { _ in S(Double.random(in: -scale...scale, using: &g)) }
+            )
             layers.append(Layer(weights: w, activation: l == shape.widths.count - 1 ? .softmax : .relu))
         }
         let net = Network(layers: layers)
-        let x = Matrix<S>(rows: shape.batch, columns: shape.widths[0], storage: (0..<(shape.batch * shape.widths[0])).map { _ in S(Double.random(in: -1...1, using: &g)) })
+        let x = Matrix<S>(
+            rows: shape.batch,
+            columns: shape.widths[0],
+            storage: (0..<(shape.batch * shape.widths[0])).map { _ in S(Double.random(in: -1...1, using: &g)) }
+        )
         var y = Matrix<S>(rows: shape.batch, columns: shape.widths.last!)
         for i in 0..<shape.batch { y[i, i % shape.widths.last!] = 1 }
         let iterations = shape.name == "tiny" ? 2000 : shape.name == "medium" ? 50 : 5
@@ -74,8 +83,9 @@ func computeBench<S: BLASScalar>(_: S.Type, repeats: Int, parallelism: Int, only
         }
         let m = median(times)
         print(
-            #"{"bench":"compute","shape":"\#(shape.name)","dtype":"\#(S.dtypeName)","workers":\#(parallelism),"#
-                + #""median_s":\#(m),"gflops":\#(flops(shape.widths, shape.batch) / m / 1e9)}"#)
+            #"{"bench":"compute","shape":"\#(shape.name)","dtype":"\#(S.dtype)","workers":\#(parallelism),"#
+                + #""median_s":\#(m),"gflops":\#(flops(shape.widths, shape.batch) / m / 1e9)}"#
+        )
     }
 }
 
@@ -100,7 +110,11 @@ func peakConcurrent() {
     let a = Matrix<Float>(rows: n, columns: n, repeating: 0.5)
     var times: [Double] = []
     for _ in 0..<5 {
-        times.append(seconds { DispatchQueue.concurrentPerform(iterations: 2) { _ in for _ in 0..<4 { _ = Matrix.product(a, a) } } })
+        times.append(
+            seconds {
+                DispatchQueue.concurrentPerform(iterations: 2) { _ in for _ in 0..<4 { _ = Matrix.product(a, a) } }
+            }
+        )
     }
     print(#"{"bench":"peak-2-threads","dtype":"float32","gflops":\#(8 * 2 * Double(n * n * n) / median(times) / 1e9)}"#)
 }
@@ -128,7 +142,8 @@ func wire(_ path: String, repeats: Int) {
             seconds {
                 let v = bytes.withUnsafeBytes { try! JSONParser.parse($0) }
                 matrix = try! TensorDecoder.matrix(v, at: .root, limits: TensorLimits(maxElements: 1 << 28))
-            })
+            }
+        )
     }
     var written = 0
     for _ in 0..<repeats {
@@ -137,12 +152,14 @@ func wire(_ path: String, repeats: Int) {
                 var w = JSONWriter(capacity: bytes.count + 1024)
                 w.tensor(matrix, .nested)
                 written = w.bytes.count
-            })
+            }
+        )
     }
     let mb = Double(bytes.count) / 1e6
     print(
         #"{"bench":"wire","bytes":\#(bytes.count),"parse_mb_s":\#(mb / median(parseTimes)),"#
-            + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count)}"#)
+            + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count)}"#
+    )
 }
 
 /// Base64 encode and decode of `megabytes` of random bytes (the base64 tensor path's codec alone).
@@ -157,16 +174,20 @@ func base64(megabytes: Int, repeats: Int, parallelism: Int) {
                 text = []
                 text.reserveCapacity(Base64.encodedLength(raw.count))
                 raw.withUnsafeBytes { Base64.encode($0, into: &text, parallelism: parallelism) }
-            })
+            }
+        )
     }
     var back = [UInt8](repeating: 0, count: raw.count)
     var decodeTimes: [Double] = []
     for _ in 0..<repeats {
         decodeTimes.append(
             seconds {
-                let ok = text.withUnsafeBufferPointer { t in back.withUnsafeMutableBytes { Base64.decode(t, into: $0, parallelism: parallelism) } }
+                let ok = text.withUnsafeBufferPointer { t in
+                    back.withUnsafeMutableBytes { Base64.decode(t, into: $0, parallelism: parallelism) }
+                }
                 precondition(ok)
-            })
+            }
+        )
     }
     precondition(back == raw)
     // The parser's pass over the same text as a JSON string (borrowed: scanned, not copied).
@@ -177,28 +198,44 @@ func base64(megabytes: Int, repeats: Int, parallelism: Int) {
             seconds {
                 let v = document.withUnsafeBytes { try! JSONParser.parse($0, borrowingLongStrings: true) }
                 guard case .borrowedString = v["base64"] else { fatalError("not borrowed") }
-            })
+            }
+        )
     }
     let mb = Double(text.count) / 1e6
     print(
         #"{"bench":"base64","workers":\#(parallelism),"text_bytes":\#(text.count),"encode_text_mb_s":\#(mb / median(encodeTimes)),"#
-            + #""decode_text_mb_s":\#(mb / median(decodeTimes)),"parse_text_mb_s":\#(mb / median(scanTimes))}"#)
+            + #""decode_text_mb_s":\#(mb / median(decodeTimes)),"parse_text_mb_s":\#(mb / median(scanTimes))}"#
+    )
 }
 
 /// One whole request in process (parse, decode, compute, encode), as a worker runs it.
 func request(_ path: String, jsonLength: Int?, repeats: Int) {
     let bytes = readAll(path)
     let handler = GradientHandler(
-        configuration: GradientHandler.Configuration(), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        configuration: GradientHandler.Configuration(),
+        logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+    )
     var times: [Double] = []
     var size = 0
     for _ in 0..<(repeats + 1) {
-        times.append(seconds { size = bytes.withUnsafeBytes { try! handler.compute(.gradients, $0, jsonLength: jsonLength).json.count } })
+        times.append(
+            seconds {
+                size = bytes.withUnsafeBytes {
+                    try! handler.compute(
+                        .gradients,
+                        bytes: $0,
+                        format: jsonLength.map { .binary(jsonLength: $0) } ?? .json
+                    ).json.count
+                }
+            }
+        )
     }
-    print(#"{"bench":"request","file":"\#(path)","median_s":\#(median(Array(times.dropFirst()))),"json_bytes":\#(size)}"#)
+    print(
+        #"{"bench":"request","file":"\#(path)","median_s":\#(median(Array(times.dropFirst()))),"json_bytes":\#(size)}"#
+    )
 }
 
-BLASThreads.set(1)
+BLASTuning.setThreads(1)
 HeapTuning.keepLargeBuffersInHeap()
 let args = CommandLine.arguments
 switch args.count > 1 ? args[1] : "" {
@@ -212,11 +249,14 @@ case "compute":
         if dtype != "float64" { computeBench(Float.self, repeats: repeats, parallelism: p, only: only) }
         if dtype != "float32" { computeBench(Double.self, repeats: repeats, parallelism: p, only: only) }
     }
-case "request": request(args[2], jsonLength: args.count > 3 ? Int(args[3]) : nil, repeats: args.count > 4 ? Int(args[4])! : 10)
+case "request":
+    request(args[2], jsonLength: args.count > 3 ? Int(args[3]) : nil, repeats: args.count > 4 ? Int(args[4])! : 10)
 case "base64":
     let megabytes = args.count > 2 ? Int(args[2])! : 20
     let repeats = args.count > 3 ? Int(args[3])! : 7
-    for p in args.count > 4 ? [Int(args[4])!] : [1, 2] { base64(megabytes: megabytes, repeats: repeats, parallelism: p) }
+    for p in args.count > 4 ? [Int(args[4])!] : [1, 2] {
+        base64(megabytes: megabytes, repeats: repeats, parallelism: p)
+    }
 case "peak": peak()
 case "peak2": peakConcurrent()
 case "wire": wire(args[2], repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5)

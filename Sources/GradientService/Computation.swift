@@ -1,0 +1,89 @@
+import Backprop
+import WireFormat
+
+/// The math of each endpoint on a decoded request, through `Backprop`, and the checks on what it
+/// produced (an overflow is the request's fault, answered 422). Nothing here writes JSON.
+enum Computation {
+    /// What `/v1/forward` computed: every Z^l and A^l, and the cost when targets were given.
+    struct Forward<S: BLASScalar> {
+        var pass: ForwardPass<S>
+        var cost: S?
+    }
+
+    /// What `/v1/gradients` computed: the forward pass kept for the backward one, the gradients,
+    /// and the explanation when asked for.
+    struct Backward<S: BLASScalar> {
+        var pass: ForwardPass<S>
+        var gradients: Gradients<S>
+        var explanation: [LayerExplanation]?
+    }
+
+    static func forward<S: BLASScalar>(_ r: GradientRequest<S>) throws(Problem) -> Forward<S> {
+        let pass = r.network.forward(r.inputs)
+        var cost: S?
+        if let targets = r.targets, let loss = r.loss {
+            cost = r.network.cost(pass, targets: targets, loss: loss, reduction: r.options.reduction)
+        }
+        try checkFinite(pass.output, cost)
+        return Forward(pass: pass, cost: cost)
+    }
+
+    static func gradients<S: BLASScalar>(
+        _ r: GradientRequest<S>,
+        parallelism: Int,
+        shouldStop: () -> Bool
+    ) throws(Problem) -> Backward<S> {
+        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+        if shouldStop() { throw Problem.timedOut() }
+        let pass: ForwardPass<S>
+        let g: Gradients<S>
+        do {
+            (pass, g) = try r.network.gradients(
+                inputs: r.inputs,
+                targets: targets,
+                loss: loss,
+                reduction: r.options.reduction,
+                inputGradient: r.options.include.contains(.inputGradient),
+                parallelism: parallelism
+            )
+        } catch {
+            throw Problem(error, in: r.network)
+        }
+        try checkFinite(pass.output, g.cost)
+        for l in r.network.layers.indices {
+            if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {
+                throw Problem.invalid(
+                    .root / "network" / "layers" / l,
+                    "the gradients of layer \(l + 1) overflowed \(S.dtype); scale the weights or inputs down"
+                )
+            }
+        }
+        let explanation = r.options.explain ? r.network.explain(loss: loss, reduction: r.options.reduction) : nil
+        return Backward(pass: pass, gradients: g, explanation: explanation)
+    }
+
+    static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> [LayerGradcheck] {
+        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+        do {
+            return try r.network.gradcheck(
+                inputs: r.inputs,
+                targets: targets,
+                loss: loss,
+                reduction: r.options.reduction,
+                tolerances: r.tolerances,
+                shouldStop: shouldStop
+            )
+        } catch {
+            throw Problem(error, in: r.network)
+        }
+    }
+
+    private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {
+        if !output.isFinite || !(cost?.isFinite ?? true) {
+            throw Problem.invalid(
+                .root / "network",
+                "the forward pass overflowed \(S.dtype) (non-finite outputs or loss); scale the weights or inputs down"
+            )
+        }
+    }
+}

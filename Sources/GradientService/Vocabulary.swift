@@ -1,0 +1,102 @@
+import Backprop
+import WireFormat
+
+// The API's words, each spelled once. Backprop's enums are math only; their names on the wire
+// live here, and requests are read and answers written through these alone. (`DType` and
+// `TensorEncoding`, the tensor words, live with the tensor codec in WireFormat.)
+
+/// Which endpoint a body is for; they share one body shape with different requirements.
+public enum Operation: String, WireWord {
+    case gradients, forward, gradcheck
+
+    /// The fields `options` may hold for this endpoint.
+    var optionFields: Set<String> {
+        switch self {
+        case .gradients: ["reduction", "dtype", "encoding", "include", "explain"]
+        case .forward: ["reduction", "dtype", "encoding", "include"]
+        case .gradcheck: ["reduction", "dtype"]
+        }
+    }
+
+    /// What `options.include` is when the request does not say.
+    var defaultInclude: Set<Quantity> { self == .gradients ? [.delta, .weightGradient, .biasGradient] : [] }
+}
+
+/// The per-layer and top-level quantities a response may include (`options.include`).
+public enum Quantity: String, WireWord {
+    case delta, weightGradient, biasGradient, preactivation, activation, inputGradient
+
+    /// The quantities of the forward pass alone (all `/v1/forward` may include).
+    static let forwardOnly: Set<Quantity> = [.preactivation, .activation]
+}
+
+extension Loss: WireWord {
+    public var wireName: String {
+        switch self {
+        case .quadratic: "quadratic"
+        case .mse: "mse"
+        case .crossEntropy: "cross_entropy"
+        case .binaryCrossEntropy: "binary_cross_entropy"
+        }
+    }
+}
+
+extension Reduction: WireWord {
+    public var wireName: String { self == .mean ? "mean" : "sum" }
+}
+
+/// An activation's name on the wire, with the parameter some of them take beside it
+/// (`{"activation": "leaky_relu", "alpha": 0.2}`). `linear` is an alias of `identity`.
+public enum ActivationName: String, WireWord {
+    case identity, linear, sigmoid, tanh, relu
+    case leakyReLU = "leaky_relu"
+    case elu, softplus, gelu, silu, softmax
+
+    /// Whether `alpha` may sit beside this name.
+    var takesAlpha: Bool { self == .leakyReLU || self == .elu }
+
+    /// The activation, with `alpha` or this name's default for it (leaky_relu 0.01, elu 1).
+    func activation(alpha: Double?) -> Activation {
+        switch self {
+        case .identity, .linear: .identity
+        case .sigmoid: .sigmoid
+        case .tanh: .tanh
+        case .relu: .relu
+        case .leakyReLU: .leakyReLU(alpha: alpha ?? 0.01)
+        case .elu: .elu(alpha: alpha ?? 1)
+        case .softplus: .softplus
+        case .gelu: .gelu
+        case .silu: .silu
+        case .softmax: .softmax
+        }
+    }
+}
+
+extension Activation {
+    /// The name this activation is written with (its parameter, if any, goes beside it).
+    public var wireName: String {
+        switch self {
+        case .identity: ActivationName.identity.wireName
+        case .sigmoid: ActivationName.sigmoid.wireName
+        case .tanh: ActivationName.tanh.wireName
+        case .relu: ActivationName.relu.wireName
+        case .leakyReLU: ActivationName.leakyReLU.wireName
+        case .elu: ActivationName.elu.wireName
+        case .softplus: ActivationName.softplus.wireName
+        case .gelu: ActivationName.gelu.wireName
+        case .silu: ActivationName.silu.wireName
+        case .softmax: ActivationName.softmax.wireName
+        }
+    }
+}
+
+/// The members a request body may have at each level; anything else is refused, so a typo
+/// (`"option"`, `"bias"`) is an error rather than a silent default.
+enum Fields {
+    static let root: Set = ["network", "batch", "loss", "options", "epsilon", "atol", "rtol"]
+    /// The root members only `/v1/gradcheck` takes.
+    static let gradcheckOnly: Set = ["epsilon", "atol", "rtol"]
+    static let network: Set = ["layers"]
+    static let layer: Set = ["weights", "biases", "activation", "alpha"]
+    static let batch: Set = ["inputs", "targets", "labels"]
+}
