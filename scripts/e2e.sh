@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end check of the release binary with curl, as a user would run it: start it on a free
-# loopback port, post API.md's example, compare with numpy, check errors, stop it with SIGTERM.
+# loopback port, post the README's example (docs/api.md), compare with numpy, check errors, stop it with SIGTERM.
 # Usage: scripts/e2e.sh [BINARY] [PYTHON]
 set -euo pipefail
 bin="${1:-.build/release/backprop-server}"

@@ -2,7 +2,7 @@
 # Runs the whole Swift test suite under ThreadSanitizer, then AddressSanitizer, each in its own
 # scratch directory (.build-tsan, .build-asan) so the normal build is left alone.
 # LeakSanitizer is off for ASan: it reports leaks inside the XCTest harness itself
-# (shared/notes/swift-on-linux.md), not in this code.
+# (docs/architecture.md), not in this code.
 # Usage: scripts/sanitize.sh [thread|address|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// Hand-written because it is the product's hot path: Foundation's `JSONSerialization` is lossy
 /// for long numbers on Linux and `JSONDecoder` is 3–10× slower (measured in
-/// shared/notes/swift-on-linux.md). Numbers go through `NumberReader`, which is exact.
+/// docs/architecture.md). Numbers go through `NumberReader`, which is exact.
 public struct JSONParser: ~Copyable {
     /// Deeper nesting than this is refused (a tensor needs 3 levels; the stack must stay small).
     public static let maxDepth = 64

@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The seed-size example of API.md (2-3-1, sigmoid hidden layer, identity output, quadratic
+/// The seed-size example of docs/api.md and the README (2-3-1, sigmoid hidden layer, identity output, quadratic
 /// cost), worked by hand with scalars, unit by unit, with no matrices.
 @Suite("Hand-worked 2-3-1 example")
 struct HandWorkedExampleTests {
@@ -61,7 +61,7 @@ struct HandWorkedExampleTests {
         #expect(abs(g.biasGradient[1][0] - delta2) < 1e-15)
     }
 
-    @Test("API.md's batch of two, mean reduction: values an independent autodiff gave")
+    @Test("the README example's batch of two, mean reduction: values an independent autodiff gave")
     func apiExampleBatch() throws {
         // Values from numpy 2.4 running the same formulas on column vectors (printed with repr).
         let (_, g) = try network.gradients(

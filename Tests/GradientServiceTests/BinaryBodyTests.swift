@@ -17,7 +17,7 @@ struct BinaryBodyTests {
         return out
     }
 
-    /// API.md's example with W^1 (float32) and the inputs (float64) sent as binary tensors; the
+    /// the README's example (docs/api.md) with W^1 (float32) and the inputs (float64) sent as binary tensors; the
     /// inputs come first in the document, so their bytes come first.
     static func request(encoding: String = "nested", tamper: Int = 0) -> (body: [UInt8], jsonLength: Int) {
         let json = """

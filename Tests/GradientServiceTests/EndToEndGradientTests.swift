@@ -76,7 +76,7 @@ struct EndToEndGradientTests {
         }
     }
 
-    @Test("API.md's example over HTTP gives the hand-checked values, with explain")
+    @Test("the README's example (docs/api.md) over HTTP gives the hand-checked values, with explain")
     func apiExampleWithExplain() throws {
         let server = try LiveServer()
         let body = apiExample.replacingOccurrences(

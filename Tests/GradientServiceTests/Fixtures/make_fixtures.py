@@ -3,7 +3,7 @@
 
 The reference is a scalar reverse-mode autodiff (micrograd-style) written here from scratch: it
 knows nothing of matrices, deltas or fused losses. Every weight, bias and preactivation is a node;
-the loss is built from exp/log per element exactly as API.md defines it, and `backward()` gives
+the loss is built from exp/log per element exactly as docs/api.md defines it, and `backward()` gives
 dC/dW, dC/db and dC/dz (= delta). Run: python3 make_fixtures.py > gradients.json
 """
 import json
