@@ -16,18 +16,18 @@ for case in tiny-nested tiny-base64 tiny-binary medium-nested medium-base64 medi
   request "$case"
   case "$case" in tiny*) conns=32 ;; medium*) conns=4 ;; large*) conns=2 ;; esac
   p1="$(free_port)"
-  start "$bin" --port "$p1" --log-level error --max-body-bytes 100000000 --queue-capacity 256
-  s1=$started
+  start_server "$bin" --port "$p1" --log-level error --max-body-bytes 100000000 --queue-capacity 256
+  s1=$server_pid
   wait_up "$p1"
   curl -s -X POST -H "Content-Type: $ctype" ${extra:+-H "$extra"} --data-binary @"$body" "http://127.0.0.1:$p1/v1/gradients" -o "$out/$case.response"
   server="$(run_wrk "$p1" "$conns" "$seconds")"
-  stop "$s1"
+  stop_server "$s1"
   p2="$(free_port)"
-  start "$out/raw_mhd" "$p2" "$out/$case.response"
-  s2=$started
+  start_server "$out/raw_mhd" "$p2" "$out/$case.response"
+  s2=$server_pid
   wait_up "$p2"
   raw="$(run_wrk "$p2" "$conns" "$seconds")"
-  stop "$s2"
+  stop_server "$s2"
   srps="$(field "$server" rps)"; rrps="$(field "$raw" rps)"
   printf "| %s | %.2f | %.2f | %s | %s | %s / %s | %s | %s / %s | %.2f |\n" "$case" \
     "$(echo "$(stat -c %s "$body") / 1000000" | bc -l)" "$(echo "$(stat -c %s "$out/$case.response") / 1000000" | bc -l)" "$conns" \

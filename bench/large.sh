@@ -28,20 +28,20 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for case in large-binary large-base64 large-nested; do
   request "$case"
   port="$(free_port)"
-  start "$bin" --port "$port" --log-level error --max-body-bytes 100000000
-  pid=$started
+  start_server "$bin" --port "$port" --log-level error --max-body-bytes 100000000
+  pid=$server_pid
   wait_up "$port"
   idle="$(kb "$pid" VmRSS)"
   p50="$(field "$(run_wrk "$port" 1 "$seconds")" p50_ms)"
   peak="$(kb "$pid" VmHWM)"
-  stop "$pid"
+  stop_server "$pid"
   # The same request and response sizes through raw libmicrohttpd: what moving the bytes costs.
   port="$(free_port)"
-  start "$out/raw_mhd" "$port" "$out/$case.response"
-  raw_pid=$started
+  start_server "$out/raw_mhd" "$port" "$out/$case.response"
+  raw_pid=$server_pid
   wait_up "$port"
   raw="$(field "$(run_wrk "$port" 1 "$seconds")" p50_ms)"
-  stop "$raw_pid"
+  stop_server "$raw_pid"
   python3 - "$case" "$(stat -c %s "$body")" "$p50" "$compute" "$idle" "$peak" "$tensors" "$raw" <<'PY'
 import sys
 case, size, p50, compute, idle, peak, tensors, raw = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8])

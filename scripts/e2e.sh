@@ -5,13 +5,13 @@
 set -euo pipefail
 bin="${1:-.build/release/backprop-server}"
 py="${2:-python3}"
-port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+. "$(dirname "$0")/lib/server.sh"
+port="$(free_port)"
 log="$(mktemp)"
-"$bin" --host 127.0.0.1 --port "$port" --log-level warning >"$log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; rm -f "$log"; }
-trap cleanup EXIT
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+on_exit "rm -f '$log'"
+start_server "$bin" --host 127.0.0.1 --port "$port" --log-level warning >"$log" 2>&1
+pid=$server_pid
+wait_ready "http://127.0.0.1:$port/readyz"
 
 passed=0; failed=0
 check() { # name, expected, actual

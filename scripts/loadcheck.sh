@@ -6,12 +6,13 @@
 set -euo pipefail
 name="$1"; seconds="$2"; connections="$3"; mix="$4"; rss_bound_mb="$5"; shift 6
 bin="${BIN:-.build/release/backprop-server}"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$bin" --host 127.0.0.1 --port "$port" --log-level error --max-body-bytes 1048576 "$@" &
-pid=$!
+. "$(dirname "$0")/lib/server.sh"
+port="$(free_port)"
+start_server "$bin" --host 127.0.0.1 --port "$port" --log-level error --max-body-bytes 1048576 "$@"
+pid=$server_pid
 out="$(mktemp)"
-trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+on_exit "rm -f '$out'"
+wait_ready "http://127.0.0.1:$port/readyz"
 rss() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status"; }
 # The expected answer's loss (bench/wrk/valid.json), from one request before the load.
 body="$(cat bench/wrk/valid.json)"

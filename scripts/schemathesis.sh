@@ -9,11 +9,10 @@ bin="${1:-.build/release/backprop-server}"
 venv="${2:-.build-venv}"
 examples="${3:-25}"
 seconds="${4:-150}"
-port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$bin" --host 127.0.0.1 --port "$port" --log-level error --max-gradcheck-parameters 2000 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/lib/server.sh"
+port="$(free_port)"
+start_server "$bin" --host 127.0.0.1 --port "$port" --log-level error --max-gradcheck-parameters 2000
+wait_ready "http://127.0.0.1:$port/readyz"
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run openapi.yaml --url "http://127.0.0.1:$port" \
   --checks all --exclude-checks positive_data_acceptance \
   --seed 20261129 --max-examples "$examples" --max-time "$seconds" --workers 2 \

@@ -4,16 +4,14 @@
 # Usage: scripts/tls-check.sh [BINARY]
 set -euo pipefail
 bin="${1:-.build/release/backprop-server}"
+. "$(dirname "$0")/lib/server.sh"
 dir="$(mktemp -d)"
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+on_exit "rm -rf '$dir'"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
   -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$bin" --port "$port" --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" --log-level warning &
-pid=$!
-for _ in $(seq 100); do curl -fsS --cacert "$dir/cert.pem" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+port="$(free_port)"
+start_server "$bin" --port "$port" --tls-cert "$dir/cert.pem" --tls-key "$dir/key.pem" --log-level warning
+wait_ready "https://127.0.0.1:$port/readyz" --cacert "$dir/cert.pem"
 passed=0; failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }

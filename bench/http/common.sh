@@ -1,16 +1,10 @@
-# Shared by bench/http.sh and bench/large.sh (sourced, from the project's root).
-# Servers started through `start` are stopped when the calling script exits, however it exits.
+# Shared by bench/http.sh and bench/large.sh (sourced, from the project's root). Servers are
+# started, awaited and stopped with scripts/lib/server.sh, the helper every script uses.
+. scripts/lib/server.sh
 out=bench/out; mkdir -p "$out"
 [ -f "$out/tiny-binary.len" ] || python3 bench/http/make_requests.py "$out"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$1/livez" && return; sleep 0.1; done; }
-
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-# start COMMAND...: runs it in the background; its PID is in $started.
-start() { "$@" & started=$!; pids+=("$started"); }
-stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+# wait_up PORT: until the server on PORT answers (raw microhttpd answers every path).
+wait_up() { wait_ready "http://127.0.0.1:$1/livez"; }
 
 # request CASE: sets body, ctype and extra (the binary cases' JSON-part header) for bench/out/CASE.
 request() {
