@@ -1,0 +1,69 @@
+import Backprop
+import TestSupport
+import Testing
+
+@Suite("Network validation")
+struct NetworkValidationTests {
+    @Test func softmaxOnAHiddenLayerIsRefused() {
+        let net = Network<Double>(layers: [
+            Layer(weights: Matrix([[1, 2]]), activation: .softmax),
+            Layer(weights: Matrix([[1]]), activation: .identity),
+        ])
+        #expect(throws: NetworkError.softmaxNotOnOutputLayer(layer: 0)) { try net.validate() }
+    }
+
+    @Test func layersThatDoNotChainAreRefused() {
+        let net = Network<Double>(layers: [
+            Layer(weights: Matrix([[1, 2], [3, 4]]), activation: .relu),
+            Layer(weights: Matrix([[1, 2, 3]]), activation: .identity),
+        ])
+        #expect(throws: NetworkError.weightsDoNotMatchPreviousLayer(layer: 1, units: 1, columns: 3, previousUnits: 2)) {
+            try net.validate()
+        }
+    }
+
+    @Test func crossEntropyNeedsSoftmaxOrIdentity() {
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2]]), activation: .tanh)])
+        #expect(throws: NetworkError.lossDoesNotAcceptOutput(loss: .crossEntropy, output: .tanh)) {
+            try net.validate(inputs: Matrix([[1, 2]]), targets: Matrix([[1]]), loss: .crossEntropy)
+        }
+    }
+
+    @Test func inputsOfTheWrongWidthAreRefused() {
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2]]), activation: .identity)])
+        #expect(throws: NetworkError.inputsDoNotMatchFirstLayer(expected: 2, actual: 3)) {
+            try net.validate(inputs: Matrix([[1, 2, 3]]), targets: nil, loss: nil)
+        }
+    }
+
+    @Test func biasesOfTheWrongLengthAreRefused() {
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2], [3, 4]]), biases: [0], activation: .relu)])
+        #expect(throws: NetworkError.biasesDoNotMatchWeights(layer: 0, units: 2, biases: 1)) { try net.validate() }
+    }
+
+    @Test func targetsOfTheWrongShapeAndEmptyBatchesAreRefused() {
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2]]), activation: .identity)])
+        #expect(
+            throws: NetworkError.targetsDoNotMatchOutput(
+                expectedRows: 1,
+                expectedColumns: 1,
+                actualRows: 1,
+                actualColumns: 2
+            )
+        ) {
+            try net.validate(inputs: Matrix([[1, 2]]), targets: Matrix([[1, 2]]), loss: .mse)
+        }
+        #expect(throws: NetworkError.emptyBatch) {
+            try net.validate(batch: 0, inputWidth: 2, targets: nil, loss: nil)
+        }
+        #expect(throws: NetworkError.noLayers) { try Network<Double>(layers: []).validate() }
+    }
+
+    @Test("faults describe themselves in the article's numbering, never as Swift's enum text")
+    func descriptions() {
+        let fault = NetworkError.weightsDoNotMatchPreviousLayer(layer: 1, units: 1, columns: 3, previousUnits: 2)
+        #expect(fault.description == "W^2 has shape [1, 3], but layer 1 has 2 units, so it needs 2 columns")
+        #expect(NetworkError.softmaxNotOnOutputLayer(layer: 0).description.contains("layer 1"))
+        #expect(!NetworkError.lossDoesNotAcceptOutput(loss: .mse, output: .tanh).description.contains("("))
+    }
+}
