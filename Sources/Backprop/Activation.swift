@@ -17,9 +17,6 @@ public enum Activation: Sendable, Equatable, Hashable {
     case silu
     /// Row-wise softmax; allowed on the output layer only.
     case softmax
-
-    /// Whether `a_j` depends on `z_j` alone (so `f'` is a diagonal, applied with ⊙).
-    public var isElementwise: Bool { self != .softmax }
 }
 
 // Forward and backward side by side, one pair per activation.

@@ -28,9 +28,6 @@ public enum BinaryPart: Sendable {
         #endif
     }
 
-    /// The part for a vector (the array is held, not copied).
-    public init<S: BLASScalar>(_ values: [S]) { self.init(TensorStorage(values)) }
-
     public var byteCount: Int {
         switch self {
         case .float32(let v): v.count * 4

@@ -26,13 +26,6 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
 
     private init(last: Node?) { self.last = last }
 
-    /// A pointer from its reference tokens (unescaped), e.g. `["layers", "0"]`.
-    public init(_ tokens: [String] = []) {
-        var node: Node? = nil
-        for token in tokens { node = Node(parent: node, token: .key(token)) }
-        last = node
-    }
-
     public static let root = JSONPointer(last: nil)
 
     public func appending(_ key: String) -> JSONPointer { JSONPointer(last: Node(parent: last, token: .key(key))) }

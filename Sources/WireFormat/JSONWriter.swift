@@ -179,12 +179,6 @@ public struct JSONWriter: TextOutputStream {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Pre-encoded JSON (e.g. a base64 string already quoted), written as one value.
-    public mutating func raw(_ json: [UInt8]) {
-        beforeValue()
-        bytes.append(contentsOf: json)
-    }
-
     private mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         // Fast path: keys and names need no escapes, so copy their bytes in one go.

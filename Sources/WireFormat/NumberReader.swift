@@ -35,7 +35,6 @@ public enum NumberReader {
         var digits = 0  // significant digits folded into `significand` (leading zeros excluded)
         var dropped = false  // digits beyond 19 that did not fit
         var exponent = 0  // decimal exponent adjustment
-        let intStart = i
         if bytes[i] == UInt8(ascii: "0") {
             i += 1
         } else if bytes[i] >= UInt8(ascii: "1") && bytes[i] <= UInt8(ascii: "9") {
@@ -52,7 +51,6 @@ public enum NumberReader {
         } else {
             return nil
         }
-        _ = intStart
         if i < n && bytes[i] == UInt8(ascii: ".") {
             i += 1
             let fracStart = i

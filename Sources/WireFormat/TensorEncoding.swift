@@ -21,13 +21,6 @@ extension JSONWriter {
         tensor(m.storage, shape: [m.rows, m.columns], encoding)
     }
 
-    /// Writes a vector [count] in the chosen encoding.
-    @_specialize(exported:true,where S == Double)
-    @_specialize(exported:true,where S == Float)
-    public mutating func tensor<S: BLASScalar>(_ v: [S], _ encoding: TensorEncoding) {
-        tensor(TensorStorage(v), shape: [v.count], encoding)
-    }
-
     /// Writes a vector [count], held in tensor storage, in the chosen encoding.
     @_specialize(exported:true,where S == Double)
     @_specialize(exported:true,where S == Float)
