@@ -1,3 +1,5 @@
+import GradientService
+import Logging
 import TestSupport
 import Testing
 import WireFormat
@@ -101,19 +103,29 @@ struct ErrorResponseTests {
         ),
     ]
 
+    /// Decoding faults need no socket: the handler's own entry point, and the problem's JSON.
     @Test(arguments: cases.indices)
     func badRequest(index: Int) throws {
         let (name, body, status, pointer) = Self.cases[index]
-        let server = try LiveServer()
-        let reply = try server.post("/v1/gradients", body)
-        #expect(reply.status == status, "\(name): \(reply.text)")
-        #expect(reply.headers["content-type"] == "application/problem+json", "\(name)")
-        let j = reply.json
+        let handler = GradientHandler(
+            configuration: GradientHandler.Configuration(),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let problem: Problem
+        do {
+            _ = try Array(body.utf8).withUnsafeBytes { try handler.compute(.gradients, bytes: $0) }
+            Issue.record("\(name): accepted")
+            return
+        } catch let error as Problem {
+            problem = error
+        }
+        #expect(problem.status == status, "\(name): \(problem.detail)")
+        let j = try JSONParser.parse(problem.json)
         #expect(j["status"]?.double == Double(status), "\(name)")
         #expect(j["type"]?.stringValue?.hasPrefix("https://") == true)
         #expect(j["title"]?.stringValue?.isEmpty == false)
         #expect(j["detail"]?.stringValue?.isEmpty == false)
-        #expect(j["pointer"]?.stringValue == pointer, "\(name): \(reply.text)")
+        #expect(j["pointer"]?.stringValue == pointer, "\(name): \(problem.detail)")
     }
 
     @Test("404, 405 with Allow, 415 and 413 on the HTTP level")
