@@ -28,7 +28,7 @@ public struct ServerConfiguration: Sendable {
     /// `Request.deadline` and give up at their next checkpoint.
     public var requestTimeout: Double = 60
     /// microhttpd's per-connection memory pool (its read buffer and headers); 128 KiB made large
-    /// bodies about 5% faster than 64 KiB (fewer reads per MiB).
+    /// bodies faster than 64 KiB (fewer reads per MiB).
     public var connectionMemoryLimit: Int = 128 << 10
     /// Seconds `stop()` waits for in-flight requests before giving up on them.
     public var drainTimeout: Double = 30

@@ -7,8 +7,8 @@ import Glibc
 /// OpenBLAS's process-wide settings: its thread count and the kernel it runs.
 ///
 /// The service parallelises across requests (and across row blocks of one batch) on its Dispatch
-/// pool, so it runs OpenBLAS single-threaded: two workers each calling a 1-thread dgemm measured
-/// 98 GFLOP/s here, against 89–92 with OpenBLAS threads on top (oversubscribed).
+/// pool, so it runs OpenBLAS single-threaded: two workers each calling a one-thread GEMM outran
+/// OpenBLAS's own threads on top of them, which oversubscribe the cores.
 public enum BLASTuning {
     public static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
 
@@ -16,9 +16,9 @@ public enum BLASTuning {
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
     /// The OpenBLAS kernel to ask for when Debian's OpenBLAS 0.3.21 does not know this CPU and fell
-    /// back to its generic "Prescott" kernels (measured about 20 GFLOP/s sgemm, against about 130
-    /// with Cooperlake; docs/architecture.md). nil when OpenBLAS chose well, the operator chose
-    /// (OPENBLAS_CORETYPE is set), or the CPU has none of the features below.
+    /// back to its generic "Prescott" kernels, several times slower (docs/architecture.md). nil
+    /// when OpenBLAS chose well, the operator chose (OPENBLAS_CORETYPE is set), or the CPU has
+    /// none of the features below.
     public static func betterCore(current: String) -> String? {
         guard getenv("OPENBLAS_CORETYPE") == nil, current.lowercased() == "prescott" else { return nil }
         let flags = cpuFlags()

@@ -2,7 +2,7 @@
 ///
 /// Numbers are written in the shortest form that reads back to the same value (Swift's
 /// `description` algorithm), straight into the buffer through `_writeASCII` rather than through
-/// an intermediate `String` (measured 359 MB/s vs 233 for `+= description.utf8`).
+/// an intermediate `String` (appending `description.utf8` measured markedly slower).
 public struct JSONWriter: TextOutputStream {
     public private(set) var bytes: [UInt8]
     /// The tensors of a binary response, in order, to follow the JSON part as they are (see
