@@ -17,6 +17,9 @@ public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
 extension Network {
     /// Checks layer `l` against the layer before it (`previous`, nil for the first) and its place:
     /// W^l must take n_{l−1} inputs, b^l needs n_l entries, softmax only on the output layer.
+    // Specialised for both scalars: the service calls it per layer from another module.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public static func check(
         _ layer: Layer<Scalar>,
         at l: Int,
@@ -38,6 +41,8 @@ extension Network {
     }
 
     /// Checks every layer in order.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func validate() throws(NetworkError) {
         guard !layers.isEmpty else { throw .noLayers }
         for l in layers.indices {
@@ -48,6 +53,8 @@ extension Network {
     /// Checks a batch of `batch` samples of `inputWidth` columns, and targets of `targets` shape
     /// with `loss`, against this (already valid) network: A^0 is [B, n_0], Y is [B, n_L], and the
     /// loss accepts the output activation.
+    @_specialize(exported:true,where Scalar == Float)
+    @_specialize(exported:true,where Scalar == Double)
     public func validate(
         batch: Int,
         inputWidth columns: Int,

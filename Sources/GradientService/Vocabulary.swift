@@ -95,7 +95,7 @@ extension Activation {
 enum Fields {
     static let root: Set = ["network", "batch", "loss", "options", "epsilon", "atol", "rtol"]
     /// The root members only `/v1/gradcheck` takes.
-    static let gradcheckOnly: Set = ["epsilon", "atol", "rtol"]
+    static let gradcheckOnly = ["epsilon", "atol", "rtol"]
     static let network: Set = ["layers"]
     static let layer: Set = ["weights", "biases", "activation", "alpha"]
     static let batch: Set = ["inputs", "targets", "labels"]

@@ -6,16 +6,28 @@ public protocol WireWord: CaseIterable, Sendable, Equatable {
 }
 
 extension WireWord {
-    /// The case spelled `wireName`, or nil for a word this type does not know.
+    /// The case spelled `wireName`, or nil for a word this type does not know. Inlinable, so each
+    /// caller gets a loop over its concrete type (a generic one took metadata look-ups and
+    /// witness calls per word, a visible share of a tiny request).
+    @inlinable
     public init?(wireName: String) {
-        guard let match = Self.allCases.first(where: { $0.wireName == wireName }) else { return nil }
-        self = match
+        for candidate in Self.allCases where candidate.wireName == wireName {
+            self = candidate
+            return
+        }
+        return nil
     }
 
     /// Every spelling, in declaration order (for error messages that list the choices).
+    @inlinable
     public static var wireNames: [String] { allCases.map(\.wireName) }
 }
 
 extension WireWord where Self: RawRepresentable, RawValue == String {
+    @inlinable
     public var wireName: String { rawValue }
+
+    /// For words spelled by their raw value: the compiler's string switch, not a loop.
+    @inlinable
+    public init?(wireName: String) { self.init(rawValue: wireName) }
 }
