@@ -88,7 +88,8 @@ public final class GradientHandler: HTTPHandler {
             let body = request.body
             _ = consume request
             do {
-                return try compute(operation, body: body, format: format) { DispatchTime.now() > deadline }.response
+                return try compute(operation, body: consume body, format: format) { DispatchTime.now() > deadline }
+                    .response
             } catch {
                 return render(error)
             }
