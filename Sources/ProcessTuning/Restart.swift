@@ -33,8 +33,18 @@ public enum Restart {
     }
 
     /// Re-executes this binary with `settings` in its environment. Returns only if exec failed.
+    /// The binary is run by its real path, not /proc/self/exe, so the process keeps its name
+    /// (`ps`, `pgrep -x backprop-server` read it from the path executed).
     public static func reexec(setting settings: [Setting]) {
         for s in settings { setenv(s.name, s.value, s.overwrite ? 1 : 0) }
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        execv(executablePath() ?? "/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
+    /// This process's executable, resolved from /proc/self/exe.
+    static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -19,8 +19,27 @@ struct BackpropServerCommand: ParsableCommand {
         commandName: "backprop-server",
         abstract: "Serve gradients of feedforward networks over HTTP (POST /v1/gradients).",
         discussion:
-            "Every option can also be set by the environment variable shown beside it; a flag wins over its variable."
+            "Every option can also be set by the environment variable shown beside it, which is read exactly as the flag is (a bad value stops the server); a flag wins over its variable, and an empty variable counts as unset.",
+        version: BuildInfo.version
     )
+
+    /// Parses the command line with the environment's variables merged in (`Environment`), so a
+    /// bad variable is refused like a bad flag, with the variable named.
+    static func main() {
+        let (arguments, used) = Environment.merge(Array(CommandLine.arguments.dropFirst())) { name in
+            getenv(name).map { String(cString: $0) }
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || used.isEmpty { exit(withError: error) }
+            let message = Array((Environment.explain(fullMessage(for: error), used: used) + "\n").utf8)
+            _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            Glibc.exit(code.rawValue)
+        }
+    }
 
     @OptionGroup(title: "Listening") var listen: ListenOptions
     @OptionGroup(title: "Threads and queue") var threads: ThreadOptions
@@ -29,13 +48,13 @@ struct BackpropServerCommand: ParsableCommand {
     @OptionGroup(title: "Access") var access: AccessOptions
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (env BACKPROP_LOG_LEVEL).")
-    var logLevel: String = Env.string("BACKPROP_LOG_LEVEL", "info")
+    var logLevel: String = "info"
 
     @Option(
         help:
             "OpenBLAS kernel: 'auto' picks one for this CPU when OpenBLAS fell back to generic kernels; 'keep' leaves OpenBLAS's choice (env BACKPROP_BLAS_CORE)."
     )
-    var blasCore: String = Env.string("BACKPROP_BLAS_CORE", "auto")
+    var blasCore: String = "auto"
 
     @Flag(
         help:
@@ -54,7 +73,10 @@ struct BackpropServerCommand: ParsableCommand {
 
     func run() throws {
         if healthcheck {
-            throw HealthProbe.run(host: listen.host, port: listen.port) ? ExitCode.success : ExitCode.failure
+            guard let failure = HealthProbe.run(host: listen.host, port: listen.port) else { throw ExitCode.success }
+            let line = Array("healthcheck failed: \(failure)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode.failure
         }
         var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -76,7 +98,7 @@ struct BackpropServerCommand: ParsableCommand {
         service.limits = limits.serviceLimits
         service.authToken = access.authToken.isEmpty ? nil : access.authToken
         service.parallelism = threads.workers
-        service.protectMetrics = access.protectMetrics
+        service.protectMetrics = access.protectMetrics.isOn
         let handler = GradientHandler(configuration: service, logger: logger)
 
         var http = ServerConfiguration()
@@ -132,18 +154,4 @@ enum Defaults {
     static let cpus = AvailableCPUs.count()
     static let server = ServerConfiguration()
     static let limits = ServiceLimits()
-}
-
-/// Defaults from the environment, so every flag has a variable.
-enum Env {
-    static func optional(_ name: String) -> String? {
-        guard let v = getenv(name) else { return nil }
-        let s = String(cString: v)
-        return s.isEmpty ? nil : s
-    }
-    static func string(_ name: String, _ fallback: String) -> String { optional(name) ?? fallback }
-    static func int(_ name: String, _ fallback: Int) -> Int { optional(name).flatMap { Int($0) } ?? fallback }
-    static func double(_ name: String, _ fallback: Double) -> Double {
-        optional(name).flatMap { Double($0) } ?? fallback
-    }
 }

@@ -5,16 +5,16 @@ import HTTPServer
 /// Where and how the server listens.
 struct ListenOptions: ParsableArguments {
     @Option(help: "Address to bind, numeric IPv4 or IPv6 (env BACKPROP_HOST).")
-    var host: String = Env.string("BACKPROP_HOST", Defaults.server.host)
+    var host: String = Defaults.server.host
 
     @Option(help: "TCP port; 0 picks a free one (env BACKPROP_PORT).")
-    var port: Int = Env.int("BACKPROP_PORT", Int(Defaults.server.port))
+    var port: Int = Int(Defaults.server.port)
 
     @Option(help: "PEM certificate file; with --tls-key, serve HTTPS (env BACKPROP_TLS_CERT).")
-    var tlsCert: String = Env.string("BACKPROP_TLS_CERT", "")
+    var tlsCert: String = ""
 
     @Option(help: "PEM private key file for --tls-cert (env BACKPROP_TLS_KEY).")
-    var tlsKey: String = Env.string("BACKPROP_TLS_KEY", "")
+    var tlsKey: String = ""
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
@@ -32,13 +32,13 @@ struct ThreadOptions: ParsableArguments {
     @Option(
         help: "Worker threads computing gradients (env BACKPROP_WORKERS; default: the CPUs available to the process)."
     )
-    var workers: Int = Env.int("BACKPROP_WORKERS", Defaults.cpus)
+    var workers: Int = Defaults.cpus
 
     @Option(help: "Requests that may wait for a worker; more are answered 503 (env BACKPROP_QUEUE_CAPACITY).")
-    var queueCapacity: Int = Env.int("BACKPROP_QUEUE_CAPACITY", Defaults.server.queueCapacity)
+    var queueCapacity: Int = Defaults.server.queueCapacity
 
     @Option(help: "HTTP polling threads (env BACKPROP_IO_THREADS; default: the CPUs available to the process).")
-    var ioThreads: Int = Env.int("BACKPROP_IO_THREADS", Defaults.cpus)
+    var ioThreads: Int = Defaults.cpus
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
@@ -56,28 +56,25 @@ struct ThreadOptions: ParsableArguments {
 /// The bounds on one request, each checked before the allocation it protects.
 struct LimitOptions: ParsableArguments {
     @Option(help: "Largest request body in bytes (env BACKPROP_MAX_BODY_BYTES).")
-    var maxBodyBytes: Int = Env.int("BACKPROP_MAX_BODY_BYTES", Defaults.server.maxBodyBytes)
+    var maxBodyBytes: Int = Defaults.server.maxBodyBytes
 
     @Option(help: "Most layers in a network (env BACKPROP_MAX_LAYERS).")
-    var maxLayers: Int = Env.int("BACKPROP_MAX_LAYERS", Defaults.limits.maxLayers)
+    var maxLayers: Int = Defaults.limits.maxLayers
 
     @Option(help: "Most units in one layer (env BACKPROP_MAX_UNITS).")
-    var maxUnits: Int = Env.int("BACKPROP_MAX_UNITS", Defaults.limits.maxUnits)
+    var maxUnits: Int = Defaults.limits.maxUnits
 
     @Option(help: "Most parameters (weights and biases) in a network (env BACKPROP_MAX_PARAMETERS).")
-    var maxParameters: Int = Env.int("BACKPROP_MAX_PARAMETERS", Defaults.limits.maxParameters)
+    var maxParameters: Int = Defaults.limits.maxParameters
 
     @Option(help: "Most samples in a batch (env BACKPROP_MAX_BATCH).")
-    var maxBatch: Int = Env.int("BACKPROP_MAX_BATCH", Defaults.limits.maxBatch)
+    var maxBatch: Int = Defaults.limits.maxBatch
 
     @Option(help: "Most multiply-adds one request may cost, estimated from its shapes (env BACKPROP_MAX_WORK).")
-    var maxWork: Int = Env.int("BACKPROP_MAX_WORK", Defaults.limits.maxWork)
+    var maxWork: Int = Defaults.limits.maxWork
 
     @Option(help: "Most parameters /v1/gradcheck accepts (env BACKPROP_MAX_GRADCHECK_PARAMETERS).")
-    var maxGradcheckParameters: Int = Env.int(
-        "BACKPROP_MAX_GRADCHECK_PARAMETERS",
-        Defaults.limits.maxGradcheckParameters
-    )
+    var maxGradcheckParameters: Int = Defaults.limits.maxGradcheckParameters
 
     func validate() throws {
         for (name, value) in [
@@ -104,36 +101,30 @@ struct LimitOptions: ParsableArguments {
 /// Connection bounds and the clocks a request runs against.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds of inactivity before a connection is closed (env BACKPROP_CONNECTION_TIMEOUT).")
-    var connectionTimeout: Int = Env.int("BACKPROP_CONNECTION_TIMEOUT", Defaults.server.connectionTimeout)
+    var connectionTimeout: Int = Defaults.server.connectionTimeout
 
     @Option(
         help:
             "Bytes of microhttpd memory per connection: its read buffer and headers (env BACKPROP_CONNECTION_MEMORY_LIMIT)."
     )
-    var connectionMemoryLimit: Int = Env.int(
-        "BACKPROP_CONNECTION_MEMORY_LIMIT",
-        Defaults.server.connectionMemoryLimit
-    )
+    var connectionMemoryLimit: Int = Defaults.server.connectionMemoryLimit
 
     @Option(help: "Most open connections (env BACKPROP_CONNECTION_LIMIT).")
-    var connectionLimit: Int = Env.int("BACKPROP_CONNECTION_LIMIT", Defaults.server.connectionLimit)
+    var connectionLimit: Int = Defaults.server.connectionLimit
 
     @Option(help: "Seconds a request may compute, counted from its arrival; then 503 (env BACKPROP_REQUEST_TIMEOUT).")
-    var requestTimeout: Double = Env.double("BACKPROP_REQUEST_TIMEOUT", Defaults.server.requestTimeout)
+    var requestTimeout: Double = Defaults.server.requestTimeout
 
     @Option(
         help: "Seconds a client may take to send a whole body before it is disconnected (env BACKPROP_BODY_TIMEOUT)."
     )
-    var bodyTimeout: Double = Env.double("BACKPROP_BODY_TIMEOUT", Defaults.server.bodyTimeout)
+    var bodyTimeout: Double = Defaults.server.bodyTimeout
 
     @Option(help: "Most open connections from one client address; 0 = no limit (env BACKPROP_PER_IP_CONNECTION_LIMIT).")
-    var perIPConnectionLimit: Int = Env.int(
-        "BACKPROP_PER_IP_CONNECTION_LIMIT",
-        Defaults.server.perIPConnectionLimit
-    )
+    var perIPConnectionLimit: Int = Defaults.server.perIPConnectionLimit
 
     @Option(help: "Seconds to finish in-flight requests after SIGTERM (env BACKPROP_DRAIN_TIMEOUT).")
-    var drainTimeout: Double = Env.double("BACKPROP_DRAIN_TIMEOUT", Defaults.server.drainTimeout)
+    var drainTimeout: Double = Defaults.server.drainTimeout
 
     func validate() throws {
         guard connectionLimit >= 1 else {
@@ -166,10 +157,11 @@ struct ConnectionOptions: ParsableArguments {
 /// Who may call what.
 struct AccessOptions: ParsableArguments {
     @Option(help: "Require 'Authorization: Bearer <token>' on /v1/*; empty means no auth (env BACKPROP_AUTH_TOKEN).")
-    var authToken: String = Env.string("BACKPROP_AUTH_TOKEN", "")
+    var authToken: String = ""
 
     @Option(
-        help: "With --auth-token, also require the token on /metrics: true or false (env BACKPROP_PROTECT_METRICS)."
+        help:
+            "With --auth-token, also require the token on /metrics: true or false (also 1/0, yes/no, on/off) (env BACKPROP_PROTECT_METRICS)."
     )
-    var protectMetrics: Bool = Env.string("BACKPROP_PROTECT_METRICS", "false") == "true"
+    var protectMetrics = Toggle(false)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GradientService
 import TestSupport
 import Testing
 
@@ -84,6 +85,108 @@ struct ExecutableTests {
         let (status4, output4) = try Self.run(["--connection-memory-limit", "1024"])
         #expect(status4 == 64)
         #expect(output4.contains("--connection-memory-limit must be at least 16384"))
+    }
+
+    /// Every flag that has a variable, with a value its parser or validation refuses.
+    static let badValues: [(flag: String, value: String)] = [
+        ("--port", "abc"), ("--port", "70000"), ("--workers", "two"), ("--workers", "0"), ("--queue-capacity", "-1"),
+        ("--io-threads", "1.5"), ("--max-body-bytes", "64MB"), ("--max-layers", "0"), ("--max-units", "x"),
+        ("--max-parameters", "5e7"), ("--max-batch", ""), ("--max-work", "1e3"), ("--max-gradcheck-parameters", "-5"),
+        ("--connection-timeout", "-1"), ("--connection-memory-limit", "1024"), ("--connection-limit", "0"),
+        ("--request-timeout", "soon"), ("--body-timeout", "0"), ("--per-ip-connection-limit", "-2"),
+        ("--drain-timeout", "-1"), ("--protect-metrics", "maybe"), ("--log-level", "loud"), ("--blas-core", "fast"),
+        ("--tls-cert", "/no/such/cert.pem"),
+    ]
+
+    static func variable(_ flag: String) -> String {
+        "BACKPROP_" + String(flag.dropFirst(2).uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    @Test("a variable is read as its flag: a bad value stops the server, naming the variable and value")
+    func badVariables() throws {
+        for (flag, value) in Self.badValues where !value.isEmpty {
+            let setting = "\(Self.variable(flag))=\(value)"
+            let (status, output) = try Self.run([], environment: [Self.variable(flag): value])
+            #expect(status == 64, "\(setting): exit \(status)")
+            #expect(output.contains("\(flag) was set by \(setting)"), "\(setting): \(output)")
+        }
+        // An empty variable counts as unset; a flag on the command line wins over its variable.
+        #expect(try Self.run(["--version"], environment: ["BACKPROP_PORT": ""]).status == 0)
+        let (status, output) = try Self.run(["--port", "70000"], environment: ["BACKPROP_PORT": "80"])
+        #expect(status == 64)
+        #expect(output.contains("got 70000") && !output.contains("BACKPROP_PORT"), "\(output)")
+    }
+
+    @Test("every flag in --help names its variable")
+    func everyFlagHasAVariable() throws {
+        // Help wraps its lines: compare with every run of white space as one space.
+        let output = try Self.run(["--help"]).output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let words = output.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "/" })
+        let isFlag = { (word: Substring) -> Bool in
+            word.hasPrefix("--") && word.count > 2 && word.allSatisfy { $0 == "-" || $0.isLowercase }
+        }
+        let flags = Set(words.filter(isFlag).map(String.init))
+        #expect(flags.count > 20)
+        for flag in flags.subtracting(["--help", "--version", "--healthcheck"]) {
+            #expect(output.contains("env \(Self.variable(flag))"), "\(flag) has no variable in --help")
+        }
+        for (flag, _) in Self.badValues { #expect(flags.contains(flag), "\(flag)") }
+    }
+
+    @Test("--version prints the version /metrics reports")
+    func version() throws {
+        let (status, output) = try Self.run(["--version"])
+        #expect(status == 0)
+        #expect(output == BuildInfo.version + "\n")
+    }
+
+    @Test("--healthcheck says why it failed")
+    func healthcheckReason() throws {
+        let (status, output) = try Self.run(["--healthcheck", "--port", String(Self.freePort())])
+        #expect(status == 1)
+        #expect(output.contains("healthcheck failed: cannot connect to 127.0.0.1:"), "\(output)")
+    }
+
+    /// Starts the binary on a free port and waits until it is ready.
+    static func serve(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        unsetting: Set<String> = []
+    ) throws -> (Process, UInt16) {
+        let port = freePort()
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["--port", String(port), "--log-level", "error"] + arguments
+        p.environment = ProcessInfo.processInfo.environment.filter { !unsetting.contains($0.key) }
+            .merging(environment) { $1 }
+        try p.run()
+        for _ in 0..<200 {
+            if let c = try? HTTPClient(port: port), (try? c.request("GET", "/readyz"))?.status == 200 { break }
+            usleep(20_000)
+        }
+        return (p, port)
+    }
+
+    @Test("BACKPROP_PROTECT_METRICS=1 with a token protects /metrics, and the process keeps its name")
+    func protectMetricsFromTheEnvironment() throws {
+        let (p, port) = try Self.serve(
+            [],
+            environment: ["BACKPROP_AUTH_TOKEN": "s3cret", "BACKPROP_PROTECT_METRICS": "1"],
+            unsetting: ["MALLOC_ARENA_MAX"]
+        )
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        #expect(try HTTPClient(port: port).request("GET", "/metrics").status == 401)
+        let ok = try HTTPClient(port: port).request("GET", "/metrics", headers: [("Authorization", "Bearer s3cret")])
+        #expect(ok.status == 200)
+        #expect(ok.text.contains("backprop_build_info{version=\"\(BuildInfo.version)\"}"))
+        // The server restarted itself once (MALLOC_ARENA_MAX was unset) and is still backprop-server.
+        let comm = try String(contentsOfFile: "/proc/\(p.processIdentifier)/comm", encoding: .utf8)
+        #expect(comm == "backprop-server\n")
+        let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(p.processIdentifier)/environ"))
+        #expect(String(decoding: environ, as: UTF8.self).contains("MALLOC_ARENA_MAX=2"), "restarted")
     }
 
     @Test("SIGTERM during a request: the request completes, then the process exits 0")
