@@ -53,7 +53,7 @@ def requests_served(port):
         text = r.read().decode()
     total = 0
     for line in text.splitlines():
-        if line.startswith('http_requests_total{route="/v1/gradients"'):
+        if line.startswith('backprop_http_requests_total{route="/v1/gradients"'):
             total += float(line.rsplit(" ", 1)[1])
     return total
 

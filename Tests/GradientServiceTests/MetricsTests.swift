@@ -29,19 +29,33 @@ struct MetricsTests {
         #expect(scrape.status == 200)
         #expect(scrape.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = scrape.text
-        #expect(sample(text, #"http_requests_total{route="/v1/gradients",method="POST",status="200"}"#) == 3)
-        #expect(sample(text, #"http_requests_total{route="/v1/gradients",method="POST",status="400"}"#) == 1)
-        #expect(sample(text, #"http_requests_total{route="other",method="GET",status="404"}"#) == 1)
-        #expect(sample(text, #"gradient_computations_total{operation="gradients",dtype="float64"}"#) == 3)
-        #expect(sample(text, #"http_request_duration_seconds_count{route="/v1/gradients"}"#) == 4)
-        #expect(sample(text, #"worker_count"#) == 2)
-        #expect(sample(text, #"worker_queue_depth"#) == 0)
-        #expect(sample(text, #"http_response_bytes_total{route="/v1/gradients"}"#) == Double(responseBytes))
+        #expect(sample(text, #"backprop_http_requests_total{route="/v1/gradients",method="POST",status="200"}"#) == 3)
+        #expect(sample(text, #"backprop_http_requests_total{route="/v1/gradients",method="POST",status="400"}"#) == 1)
+        #expect(sample(text, #"backprop_http_requests_total{route="other",method="GET",status="404"}"#) == 1)
+        #expect(sample(text, #"backprop_computations_total{operation="gradients",dtype="float64"}"#) == 3)
+        #expect(sample(text, #"backprop_http_request_duration_seconds_count{route="/v1/gradients"}"#) == 4)
+        #expect(sample(text, #"backprop_workers"#) == 2)
+        #expect(sample(text, #"backprop_worker_queue_depth"#) == 0)
+        #expect(sample(text, #"backprop_http_response_bytes_total{route="/v1/gradients"}"#) == Double(responseBytes))
         #expect(
-            sample(text, #"http_request_bytes_total{route="/v1/gradients"}"#) == Double(3 * apiExample.utf8.count + 1)
+            sample(text, #"backprop_http_request_bytes_total{route="/v1/gradients"}"#)
+                == Double(3 * apiExample.utf8.count + 1)
         )
-        #expect(text.contains("# TYPE http_request_duration_seconds histogram"))
+        #expect(text.contains("# TYPE backprop_http_request_duration_seconds histogram"))
         #expect(sample(text, #"backprop_build_info{version="0.1.0"}"#) == 1)
+        #expect(sample(text, #"backprop_workers_busy"#) == 0)
+        // Prometheus conventions: every family has HELP and TYPE, and carries the service's prefix.
+        let families = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map {
+            $0.split(separator: " ")[2]
+        }
+        #expect(families.count == 9)
+        for family in families {
+            #expect(family.hasPrefix("backprop_"), "\(family)")
+            #expect(text.contains("# HELP \(family) "), "\(family) has no HELP")
+        }
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.hasPrefix("backprop_"), "\(line)")
+        }
     }
 
     @Test("every response carries X-Request-ID: the client's, or a generated one")
