@@ -19,7 +19,7 @@ public enum BodyFormat: Sendable, Equatable {
         let given = head.headers[jsonLengthHeader]
         let jsonLength = given.flatMap { Int($0) }
         if given != nil, (jsonLength ?? -1) < 0 {
-            throw .malformed("Inference-Header-Content-Length must be a non-negative integer")
+            throw .badRequest("Inference-Header-Content-Length must be a non-negative integer, got \"\(given ?? "")\"")
         }
         let contentType = head.headers["content-type"]
         switch contentType?.split(separator: ";").first.map({ $0.trimmingSpaces.lowercased() }) {
@@ -27,7 +27,7 @@ public enum BodyFormat: Sendable, Equatable {
             return .json
         case "application/octet-stream":
             guard let jsonLength else {
-                throw .malformed(
+                throw .badRequest(
                     "a binary body (application/octet-stream) needs the header Inference-Header-Content-Length: <bytes of its JSON part>"
                 )
             }

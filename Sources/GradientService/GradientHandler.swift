@@ -259,6 +259,10 @@ public final class GradientHandler: HTTPHandler {
                 root = try JSONParser.parse(body, borrowingLongStrings: true)
             }
         } catch {
+            if case .malformed(let offset, let reason) = error {
+                let (line, column) = JSONParser.location(of: offset, in: body)
+                throw Problem.malformed("\(reason) at line \(line), column \(column) (byte \(offset))")
+            }
             throw Problem(error)
         }
         let options = try decoder.options(root)

@@ -14,10 +14,13 @@ extension Problem {
         case .weightsDoNotMatchPreviousLayer(let l, let units, let columns, let previous):
             self = .invalid(
                 layers / l / "weights",
-                "weights have shape [\(units), \(columns)], but the layer before (layers[\(l - 1)]) has \(previous) units, so W^\(l + 1) needs \(previous) columns"
+                "weights have shape [\(units), \(columns)], but the layer before (layers[\(l - 1)]) has \(Wording.count(previous, "unit")), so W^\(l + 1) needs \(Wording.count(previous, "column"))"
             )
         case .biasesDoNotMatchWeights(let l, let units, let biases):
-            self = .invalid(layers / l / "biases", "biases have \(biases) entries; the layer has \(units) units")
+            self = .invalid(
+                layers / l / "biases",
+                "biases have \(Wording.count(biases, "entry")); the layer has \(Wording.count(units, "unit"))"
+            )
         case .softmaxNotOnOutputLayer(let l):
             self = .invalid(layers / l / "activation", "softmax is allowed on the output layer only")
         case .emptyBatch:
@@ -26,7 +29,7 @@ extension Problem {
             let units = network.layers.first?.units ?? 0
             self = .invalid(
                 batch / "inputs",
-                "inputs have \(actual) columns; the first layer's weights take \(expected) (shape [n_1, n_0] = [\(units), \(expected)])"
+                "inputs have \(Wording.count(actual, "column")); the first layer's weights take \(expected) (shape [n_1, n_0] = [\(units), \(expected)])"
             )
         case .targetsDoNotMatchOutput(let rows, let columns, let actualRows, let actualColumns):
             self = .invalid(

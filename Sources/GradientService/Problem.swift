@@ -59,6 +59,10 @@ extension Problem {
     static func malformed(_ detail: String) -> Problem {
         Problem(status: 400, kind: "malformed-json", title: "Malformed JSON", detail: detail)
     }
+    /// A body that cannot be read for a reason other than its JSON: a binary body's framing.
+    static func badRequest(_ detail: String) -> Problem {
+        Problem(status: 400, kind: "bad-request", title: "Bad request", detail: detail)
+    }
     static func invalid(_ pointer: JSONPointer, _ detail: String) -> Problem {
         Problem(
             status: 422,
@@ -141,7 +145,7 @@ extension Problem {
         case .malformed(let offset, let reason): self = .malformed("\(reason) at byte \(offset)")
         case .invalid(let pointer, let detail): self = .invalid(pointer, detail)
         case .tooLarge(let pointer, let detail): self = .tooLarge(pointer, detail)
-        case .badBody(let detail): self = .malformed(detail)
+        case .badBody(let detail): self = .badRequest(detail)
         }
     }
 }

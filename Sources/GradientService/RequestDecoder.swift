@@ -37,7 +37,14 @@ struct RequestDecoder {
         }
         for m in members
         where !Fields.root.contains(m.key) || (operation != .gradcheck && Fields.gradcheckOnly.contains(m.key)) {
-            throw .invalid(.root / m.key, "unknown field \"\(m.key)\"")
+            let allowed = Fields.root.filter { operation == .gradcheck || !Fields.gradcheckOnly.contains($0) }.sorted()
+            if Fields.gradcheckOnly.contains(m.key) {
+                throw .invalid(
+                    .root / m.key,
+                    "\(m.key) belongs to /v1/gradcheck; allowed here: \(allowed.joined(separator: ", "))"
+                )
+            }
+            throw .invalid(.root / m.key, "unknown field \"\(m.key)\"; allowed: \(allowed.joined(separator: ", "))")
         }
         var options = RequestOptions(operation: operation)
         guard let value = root["options"] else { return options }
@@ -54,13 +61,13 @@ struct RequestDecoder {
         }
         if let v = value["reduction"] {
             guard let s = v.stringValue, let r = Reduction(wireName: s) else {
-                throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\"")
+                throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\", got \(Wording.got(v))")
             }
             options.reduction = r
         }
         if let v = value["dtype"] {
             guard let s = v.stringValue, let dtype = DType(wireName: s) else {
-                throw .invalid(at / "dtype", "dtype must be \"float32\" or \"float64\"")
+                throw .invalid(at / "dtype", "dtype must be \"float32\" or \"float64\", got \(Wording.got(v))")
             }
             if operation == .gradcheck && dtype != .float64 {
                 throw .invalid(at / "dtype", "gradcheck runs in float64 only (finite differences need the precision)")
@@ -69,7 +76,10 @@ struct RequestDecoder {
         }
         if let v = value["encoding"] {
             guard let s = v.stringValue, let e = TensorEncoding(wireName: s) else {
-                throw .invalid(at / "encoding", "encoding must be one of \"nested\", \"flat\", \"base64\", \"binary\"")
+                throw .invalid(
+                    at / "encoding",
+                    "encoding must be \(Wording.oneOf(TensorEncoding.wireNames)), got \(Wording.got(v))"
+                )
             }
             options.encoding = e
         }
@@ -82,7 +92,8 @@ struct RequestDecoder {
                 guard let s = item.stringValue, let q = Quantity(wireName: s) else {
                     throw .invalid(
                         at / "include" / k,
-                        "unknown quantity; expected one of " + Quantity.wireNames.joined(separator: ", ")
+                        "unknown quantity \(Wording.got(item)); expected one of "
+                            + Quantity.wireNames.joined(separator: ", ")
                     )
                 }
                 if operation == .forward && !Quantity.forwardOnly.contains(q) {
@@ -138,7 +149,7 @@ struct RequestDecoder {
         guard let s = value.stringValue, let loss = Loss(wireName: s) else {
             throw .invalid(
                 .root / "loss",
-                "unknown loss; expected one of " + Loss.wireNames.joined(separator: ", ")
+                "unknown loss \(Wording.got(value)); expected one of " + Loss.wireNames.joined(separator: ", ")
             )
         }
         return loss
@@ -151,14 +162,17 @@ struct RequestDecoder {
             throw .invalid(at, "network must be an object, got \(value.typeName)")
         }
         for f in fields where !Fields.network.contains(f.key) {
-            throw .invalid(at / f.key, "unknown field \"\(f.key)\"")
+            throw .invalid(
+                at / f.key,
+                "unknown field \"\(f.key)\"; allowed: \(Fields.network.sorted().joined(separator: ", "))"
+            )
         }
         guard let layersValue = value["layers"], let items = layersValue.arrayElements else {
             throw .invalid(at / "layers", "network.layers must be an array of layers")
         }
         if items.isEmpty { throw .invalid(at / "layers", "a network needs at least one layer") }
         if items.count > limits.maxLayers {
-            throw .tooLarge(at / "layers", "\(items.count) layers; the limit is \(limits.maxLayers)")
+            throw .tooLarge(at / "layers", "\(Wording.count(items.count, "layer")); the limit is \(limits.maxLayers)")
         }
         var layers: [Layer<S>] = []
         var parameters = 0
@@ -168,7 +182,10 @@ struct RequestDecoder {
                 throw .invalid(lat, "a layer must be an object, got \(item.typeName)")
             }
             for f in fields where !Fields.layer.contains(f.key) {
-                throw .invalid(lat / f.key, "unknown layer field \"\(f.key)\"")
+                throw .invalid(
+                    lat / f.key,
+                    "unknown layer field \"\(f.key)\"; allowed: \(Fields.layer.sorted().joined(separator: ", "))"
+                )
             }
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S>
@@ -178,10 +195,16 @@ struct RequestDecoder {
                 throw Problem(error)
             }
             if weights.rows > limits.maxUnits {
-                throw .tooLarge(lat / "weights", "\(weights.rows) units; the limit is \(limits.maxUnits) per layer")
+                throw .tooLarge(
+                    lat / "weights",
+                    "\(Wording.count(weights.rows, "unit")); the limit is \(limits.maxUnits) per layer"
+                )
             }
             if l == 0 && weights.columns > limits.maxUnits {
-                throw .tooLarge(lat / "weights", "\(weights.columns) inputs; the limit is \(limits.maxUnits)")
+                throw .tooLarge(
+                    lat / "weights",
+                    "\(Wording.count(weights.columns, "input")); the limit is \(limits.maxUnits)"
+                )
             }
             parameters += weights.count + weights.rows
             if parameters > limits.maxParameters {
@@ -215,7 +238,9 @@ struct RequestDecoder {
         let name = ActivationName(wireName: given)
         var alpha: Double?
         if let v = layer["alpha"] {
-            guard case .number(let a) = v else { throw .invalid(lat / "alpha", "alpha must be a number") }
+            guard case .number(let a) = v, a.isFinite else {
+                throw .invalid(lat / "alpha", "alpha must be a finite number")
+            }
             guard name?.takesAlpha == true else {
                 throw .invalid(lat / "alpha", "alpha applies only to leaky_relu and elu")
             }
@@ -242,7 +267,10 @@ struct RequestDecoder {
             throw .invalid(at, "batch must be an object, got \(value.typeName)")
         }
         for f in fields where !Fields.batch.contains(f.key) {
-            throw .invalid(at / f.key, "unknown batch field \"\(f.key)\"")
+            throw .invalid(
+                at / f.key,
+                "unknown batch field \"\(f.key)\"; allowed: \(Fields.batch.sorted().joined(separator: ", "))"
+            )
         }
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
         let inputs: Matrix<S>
@@ -252,7 +280,10 @@ struct RequestDecoder {
             throw Problem(error)
         }
         if inputs.rows > limits.maxBatch {
-            throw .tooLarge(at / "inputs", "batch of \(inputs.rows) samples; the limit is \(limits.maxBatch)")
+            throw .tooLarge(
+                at / "inputs",
+                "batch of \(Wording.count(inputs.rows, "sample")); the limit is \(limits.maxBatch)"
+            )
         }
         // The batch against the network, before the targets are read (their faults come after).
         try validate(network, batch: inputs.rows, inputWidth: inputs.columns, targets: nil, loss: loss)
@@ -290,12 +321,24 @@ struct RequestDecoder {
                 throw Problem(error)
             }
             if labels.count != inputs.rows {
-                throw .invalid(at / "labels", "\(labels.count) labels for a batch of \(inputs.rows)")
+                throw .invalid(
+                    at / "labels",
+                    "\(Wording.count(labels.count, "label")) for a batch of \(Wording.count(inputs.rows, "sample"))"
+                )
             }
             var m = Matrix<S>(rows: inputs.rows, columns: outputs)
             for (i, label) in labels.enumerated() {
                 guard label == label.rounded(), label >= 0, label < Double(outputs) else {
-                    throw .invalid(at / "labels" / i, "label \(label) is not a class index in 0..<\(outputs)")
+                    let expected =
+                        switch outputs {
+                        case 1: "expected 0 (the output layer has 1 unit)"
+                        case 2: "expected 0 or 1"
+                        default: "expected an integer from 0 to \(outputs - 1)"
+                        }
+                    throw .invalid(
+                        at / "labels" / i,
+                        "label \(Wording.number(label)) is not a class index: \(expected)"
+                    )
                 }
                 m[i, Int(label)] = 1
             }
@@ -342,7 +385,7 @@ struct RequestDecoder {
         allowZero: Bool = false
     ) throws(Problem) -> Double {
         guard let v = root[key] else { return value }
-        guard case .number(let x) = v, x > 0 || (allowZero && x == 0) else {
+        guard case .number(let x) = v, x.isFinite, x > 0 || (allowZero && x == 0) else {
             throw .invalid(.root / key, "\(key) must be a \(allowZero ? "non-negative" : "positive") number")
         }
         return x

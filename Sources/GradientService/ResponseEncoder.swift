@@ -95,28 +95,31 @@ enum ResponseEncoder {
         w.string(r.options.reduction.wireName)
         w.key("dtype")
         w.string(S.dtype.wireName)
-        w.key("layers")
-        w.beginArray()
-        for l in r.network.layers.indices {
-            w.beginObject()
-            w.key("layer")
-            w.integer(l + 1)
-            if include.contains(.delta) {
-                w.key("delta")
-                w.tensor(g.delta[l], encoding)
+        // No layer objects when none of their quantities was asked for (only inputGradient, say).
+        if !include.isDisjoint(with: Quantity.perLayer) {
+            w.key("layers")
+            w.beginArray()
+            for l in r.network.layers.indices {
+                w.beginObject()
+                w.key("layer")
+                w.integer(l + 1)
+                if include.contains(.delta) {
+                    w.key("delta")
+                    w.tensor(g.delta[l], encoding)
+                }
+                if include.contains(.weightGradient) {
+                    w.key("weightGradient")
+                    w.tensor(g.weightGradient[l], encoding)
+                }
+                if include.contains(.biasGradient) {
+                    w.key("biasGradient")
+                    w.tensor(g.biasGradient[l], encoding)
+                }
+                forwardQuantities(of: l, result.pass, include, encoding, into: &w)
+                w.endObject()
             }
-            if include.contains(.weightGradient) {
-                w.key("weightGradient")
-                w.tensor(g.weightGradient[l], encoding)
-            }
-            if include.contains(.biasGradient) {
-                w.key("biasGradient")
-                w.tensor(g.biasGradient[l], encoding)
-            }
-            forwardQuantities(of: l, result.pass, include, encoding, into: &w)
-            w.endObject()
+            w.endArray()
         }
-        w.endArray()
         if let input = g.inputGradient {
             w.key("inputGradient")
             w.tensor(input, encoding)

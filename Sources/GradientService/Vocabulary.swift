@@ -28,6 +28,8 @@ public enum Quantity: String, WireWord {
 
     /// The quantities of the forward pass alone (all `/v1/forward` may include).
     static let forwardOnly: Set<Quantity> = [.preactivation, .activation]
+    /// The quantities written in each layer's object (`inputGradient` is top-level).
+    static let perLayer: Set<Quantity> = [.delta, .weightGradient, .biasGradient, .preactivation, .activation]
 }
 
 extension Loss: WireWord {

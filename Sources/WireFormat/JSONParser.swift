@@ -35,6 +35,9 @@ public struct JSONParser: ~Copyable {
         borrowingLongStrings: Bool = false
     ) throws(WireError) -> JSONValue {
         var parser = JSONParser(bytes, borrowing: borrowingLongStrings)
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
+            throw parser.fail("a UTF-8 byte order mark starts the body; JSON is sent without one (RFC 8259)")
+        }
         parser.skipSpace()
         let value = try parser.parseValue()
         parser.skipSpace()
@@ -55,6 +58,17 @@ public struct JSONParser: ~Copyable {
     public static func parse(_ text: String) throws(WireError) -> JSONValue { try parse(Array(text.utf8)) }
 
     private func fail(_ reason: String) -> WireError { .malformed(offset: index, reason: reason) }
+
+    /// The 1-based line and column (in bytes) of `offset` in `bytes`, for error messages.
+    public static func location(of offset: Int, in bytes: UnsafeRawBufferPointer) -> (line: Int, column: Int) {
+        var line = 1
+        var lineStart = 0
+        for i in 0..<min(offset, bytes.count) where bytes[i] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = i + 1
+        }
+        return (line, offset - lineStart + 1)
+    }
 
     @inline(__always)
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -87,6 +101,7 @@ public struct JSONParser: ~Copyable {
             try expectLiteral("null")
             return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "N"), UInt8(ascii: "I"): throw notANumber()
         default: throw fail("unexpected character '\(Unicode.Scalar(c))'")
         }
     }
@@ -98,15 +113,23 @@ public struct JSONParser: ~Copyable {
         index += n
     }
 
+    /// A number; one too large for float64 comes back infinite (it is valid JSON: the tensor
+    /// decoder refuses it with its pointer, 422, as it does values that overflow float32).
     private mutating func parseNumber() throws(WireError) -> Double {
-        let start = index
-        guard let (value, end) = NumberReader.read(bytes, from: index) else { throw fail("invalid number") }
-        index = end
-        if !value.isFinite {
-            index = start
-            throw fail("number out of range for float64")
+        guard let (value, end) = NumberReader.read(bytes, from: index) else {
+            if index + 1 < bytes.count && bytes[index] == UInt8(ascii: "-") && bytes[index + 1] == UInt8(ascii: "I") {
+                index += 1
+                throw notANumber()
+            }
+            throw fail("invalid number")
         }
+        index = end
         return value
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity`, which some encoders write and JSON does not have.
+    private func notANumber() -> WireError {
+        fail("NaN and Infinity are not JSON numbers; send finite numbers (or null where a value may be missing)")
     }
 
     private mutating func enter() throws(WireError) {
@@ -136,6 +159,7 @@ public struct JSONParser: ~Copyable {
                 throw fail("expected ',' or ']' in array")
             }
             skipSpace()
+            if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
         }
         var items = numbers.map(JSONValue.number)
         while true {
@@ -149,6 +173,7 @@ public struct JSONParser: ~Copyable {
             guard sep == UInt8(ascii: ",") else { throw fail("expected ',' or ']' in array") }
             index += 1
             skipSpace()
+            if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
         }
     }
 
@@ -181,6 +206,7 @@ public struct JSONParser: ~Copyable {
                 throw fail("expected ',' or '}' in object")
             }
             skipSpace()
+            if peek() == UInt8(ascii: "}") { throw fail("trailing comma before '}'") }
         }
     }
 

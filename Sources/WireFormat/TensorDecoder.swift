@@ -24,10 +24,16 @@ public enum TensorDecoder {
         switch value {
         case .array(let rows):
             return try nestedMatrix(rows, at: pointer, limits: limits)
-        case .numbers:
+        case .numbers(let values):
+            // Name a shape that works: the numbers as one row, or as one column.
+            let shown = values.prefix(3).map(Wording.number)
+            let more = values.count > 3 ? ", …" : ""
+            let row = "[[" + shown.joined(separator: ", ") + more + "]]"
+            let column = "[" + shown.map { "[\($0)]" }.joined(separator: ", ") + more + "]"
             throw .invalid(
                 pointer: pointer,
-                detail: "expected a matrix (an array of rows), got an array of numbers; wrap one row as [[...]]"
+                detail:
+                    "expected a matrix (an array of rows), got a flat array of \(Wording.count(values.count, "number")): write \(row) for one row of \(Wording.count(values.count, "column")), or \(column) for \(Wording.count(values.count, "row")) of one column"
             )
         case .object:
             let (shape, data) = try shaped(
@@ -105,7 +111,8 @@ public enum TensorDecoder {
             guard values.count == columns else {
                 throw .invalid(
                     pointer: pointer / i,
-                    detail: "row \(i) has \(values.count) columns, row 0 has \(columns): rows must be equal length"
+                    detail:
+                        "row \(i) has \(Wording.count(values.count, "column")), row 0 has \(Wording.count(columns, "column")): rows must be equal length"
                 )
             }
             for (j, v) in values.enumerated() {
@@ -138,11 +145,18 @@ public enum TensorDecoder {
     }
 
     private static func tooMany(_ count: Int, _ limits: TensorLimits, at pointer: JSONPointer) -> WireError {
-        .tooLarge(pointer: pointer, detail: "tensor has \(count) elements; the limit is \(limits.maxElements)")
+        .tooLarge(
+            pointer: pointer,
+            detail: "tensor has \(Wording.count(count, "element")); the limit is \(limits.maxElements)"
+        )
     }
 
     private static func convert<S: BLASScalar>(_ values: [Double], at pointer: JSONPointer) throws(WireError) -> [S] {
-        if S.self == Double.self { return values as! [S] }
+        if S.self == Double.self {
+            // The parser keeps numbers too large for float64 as infinities, for this pointer.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) { throw overflowError(at: pointer / bad, S.self) }
+            return values as! [S]
+        }
         var out = [S]()
         out.reserveCapacity(values.count)
         for (j, v) in values.enumerated() {
@@ -167,7 +181,10 @@ public enum TensorDecoder {
             throw .invalid(pointer: pointer, detail: "expected a tensor object")
         }
         for member in members where !["shape", "data", "dtype", "base64", "binaryDataSize"].contains(member.key) {
-            throw .invalid(pointer: pointer / member.key, detail: "unknown tensor field \"\(member.key)\"")
+            throw .invalid(
+                pointer: pointer / member.key,
+                detail: "unknown tensor field \"\(member.key)\"; allowed: shape, data, dtype, base64, binaryDataSize"
+            )
         }
         guard let shapeValue = value["shape"] else {
             throw .invalid(pointer: pointer / "shape", detail: "a tensor object needs \"shape\"")
@@ -210,7 +227,7 @@ public enum TensorDecoder {
             guard values.count == total else {
                 throw .invalid(
                     pointer: pointer / "data",
-                    detail: "shape \(shape) needs \(total) values, data has \(values.count)"
+                    detail: "shape \(shape) needs \(Wording.count(total, "value")), data has \(values.count)"
                 )
             }
             return (shape, TensorStorage(try convert(values, at: pointer / "data") as [S]))

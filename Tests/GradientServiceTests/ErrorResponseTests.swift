@@ -74,7 +74,8 @@ struct ErrorResponseTests {
         ),
         (
             "number too large for float64",
-            #"{"network": {"layers": [{"weights": [[1e999]]}]}, "batch": {"inputs": [[1]]}}"#, 400, nil
+            #"{"network": {"layers": [{"weights": [[1e999]]}]}, "batch": {"inputs": [[1]], "targets": [[1]]}, "loss": "mse"}"#,
+            422, "/network/layers/0/weights/0/0"
         ),
         (
             "number too large for float32",

@@ -155,6 +155,18 @@ struct BodyFormatTests {
         return RequestHead(method: .post, path: "/v1/gradients", headers: h)
     }
 
+    @Test("a binary body without its length header is a bad request, not malformed JSON")
+    func badRequestTitle() {
+        do {
+            _ = try BodyFormat.of(head([("Content-Type", "application/octet-stream")]))
+            Issue.record("accepted")
+        } catch {
+            #expect(error.status == 400)
+            #expect(error.kind == "bad-request")
+            #expect(error.title == "Bad request")
+        }
+    }
+
     @Test("the media type decides; a binary body needs its JSON length")
     func decided() throws {
         #expect(try BodyFormat.of(head([("Content-Type", "application/json; charset=utf-8")])) == .json)

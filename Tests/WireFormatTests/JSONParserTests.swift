@@ -3,6 +3,42 @@ import WireFormat
 
 @Suite("JSON parser")
 struct JSONParserTests {
+
+    @Test("the reason names the usual mistakes: trailing commas, NaN and Infinity, a byte order mark")
+    func reasons() {
+        func reason(_ text: String) -> String? {
+            do {
+                _ = try JSONParser.parse(text)
+                return nil
+            } catch {
+                if case .malformed(_, let reason) = error { return reason }
+                return nil
+            }
+        }
+        #expect(reason("[1, 2,]") == "trailing comma before ']'")
+        #expect(reason("[[1], [2],\n]") == "trailing comma before ']'")
+        #expect(reason(#"{"a": 1,}"#) == "trailing comma before '}'")
+        for text in ["[NaN]", "[Infinity]", "[1, -Infinity]", #"{"a": NaN}"#] {
+            #expect(reason(text)?.hasPrefix("NaN and Infinity are not JSON numbers") == true, "\(text)")
+        }
+        #expect(reason("\u{FEFF}{}")?.contains("byte order mark") == true)
+    }
+
+    @Test("numbers too large for float64 are kept as infinities, for the decoder to refuse with a pointer")
+    func hugeNumbersParse() throws {
+        #expect(try JSONParser.parse("[1e400, -1e999]") == .numbers([.infinity, -.infinity]))
+    }
+
+    @Test("a byte offset becomes a 1-based line and column")
+    func location() {
+        let text = Array("{\n  \"a\": [1,]\n}".utf8)
+        text.withUnsafeBytes { bytes in
+            #expect(JSONParser.location(of: 0, in: bytes) == (1, 1))
+            #expect(JSONParser.location(of: 2, in: bytes) == (2, 1))
+            #expect(JSONParser.location(of: 12, in: bytes) == (2, 11))
+            #expect(JSONParser.location(of: 14, in: bytes) == (3, 1))
+        }
+    }
     @Test func parsesEveryKindOfValue() throws {
         let v = try JSONParser.parse(
             #" {"a": [1, 2.5, -3e2], "b": {"c": null, "d": true, "e": false}, "s": "x\"\u00e9\ud83d\ude00\n", "m": [[1], "two"]} "#
@@ -24,7 +60,8 @@ struct JSONParserTests {
 
     @Test(arguments: [
         ("", 0), ("{", 1), ("[1,]", 3), ("[1 2]", 3), ("{\"a\" 1}", 5), ("{\"a\":1,}", 7), ("tru", 0), ("\"abc", 4),
-        ("[1]x", 3), ("{\"a\":1,\"a\":2}", 12), ("[1e400]", 1), ("\"\\x\"", 3), ("[\"\u{01}\"]", 2),
+        ("[1]x", 3), ("{\"a\":1,\"a\":2}", 12), ("\"\\x\"", 3), ("[\"\u{01}\"]", 2), ("[NaN]", 1),
+        ("[-Infinity]", 2), ("\u{FEFF}[1]", 0),
     ])
     func malformedInputReportsTheOffset(text: String, offset: Int) {
         #expect {

@@ -44,7 +44,10 @@ struct TensorDecoderTests {
     func pointers() {
         #expect(
             problem("[[1, 2], [3]]")
-                == .invalid(pointer: at / 1, detail: "row 1 has 1 columns, row 0 has 2: rows must be equal length")
+                == .invalid(
+                    pointer: at / 1,
+                    detail: "row 1 has 1 column, row 0 has 2 columns: rows must be equal length"
+                )
         )
         if case .invalid(let p, _)? = problem("[[1, 2], [3, \"x\"]]") {
             #expect(p.description == "/network/layers/1/weights/1/1")
