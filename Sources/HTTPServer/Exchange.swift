@@ -17,6 +17,8 @@ final class Exchange: @unchecked Sendable {
     private var body: RequestBody?
     /// Bytes received (kept after the body is handed over, for the access log and metrics).
     private(set) var bodyCount = 0
+    /// Body bytes received, kept or not (for the minimum data rate).
+    private(set) var received = 0
     /// Set when the body passed the limit: later chunks are dropped and the answer is 413.
     private(set) var bodyTooLarge = false
 
@@ -54,6 +56,22 @@ final class Exchange: @unchecked Sendable {
         if body == nil { body = RequestBody(alignedOffset: accepted?.alignedBodyOffset ?? 0) }
         body!.append(chunk, count: count, limit: limit)
         bodyCount += count
+    }
+
+    /// Counts a chunk as received.
+    func receive(_ count: Int) { received += count }
+
+    /// Why the client is too slow to keep, or nil: past `bodyTimeout`, or averaging less than
+    /// `minBodyRate` bytes a second once `minRateGrace` has passed.
+    func tooSlow(_ configuration: ServerConfiguration) -> String? {
+        let t = elapsed
+        if t > configuration.bodyTimeout { return "body took longer than --body-timeout" }
+        if configuration.minBodyRate > 0, t > configuration.minRateGrace,
+            Double(received) < Double(configuration.minBodyRate) * t
+        {
+            return "body below --min-body-rate"
+        }
+        return nil
     }
 
     /// Seconds since the head arrived.

@@ -45,11 +45,12 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
 
     // 2. A body chunk: copy it (unless the request is refused anyway) and consume it all.
     if uploadSize.pointee > 0 {
-        if exchange.elapsed > server.configuration.bodyTimeout {
+        exchange.receive(uploadSize.pointee)
+        if let why = exchange.tooSlow(server.configuration) {
             // Too slow: drop the connection (mid-body, microhttpd can send no reply).
             server.logger.notice(
                 "body too slow; closing",
-                metadata: ["request.id": "\(exchange.head.requestID)"]
+                metadata: ["request.id": "\(exchange.head.requestID)", "reason": "\(why)"]
             )
             return .NO
         }

@@ -24,6 +24,13 @@ public struct ServerConfiguration: Sendable {
     /// client still sending after that is disconnected. Bounds slow uploads, which the idle
     /// timeout alone does not (it resets on every byte).
     public var bodyTimeout: Double = 60
+    /// Bytes per second a request body must average once `minRateGrace` has passed since its head
+    /// arrived; a client below it is disconnected (0: no minimum). Kestrel's default: a trickling
+    /// client is dropped within seconds, while a steady upload of any size is never cut for being
+    /// long (only `bodyTimeout` caps it).
+    public var minBodyRate: Int = 240
+    /// Seconds before `minBodyRate` applies (room for TCP slow start and a client's first write).
+    public var minRateGrace: Double = 5
     /// Seconds a handler may take, counted from the head's arrival; handlers read it as
     /// `Request.deadline` and give up at their next checkpoint.
     public var requestTimeout: Double = 60

@@ -11,7 +11,8 @@ enum Environment {
         "--host", "--port", "--tls-cert", "--tls-key", "--workers", "--queue-capacity", "--io-threads",
         "--max-body-bytes", "--max-layers", "--max-units", "--max-parameters", "--max-batch", "--max-work",
         "--max-gradcheck-parameters", "--connection-timeout", "--connection-memory-limit", "--connection-limit",
-        "--request-timeout", "--body-timeout", "--per-ip-connection-limit", "--drain-timeout", "--auth-token",
+        "--request-timeout", "--body-timeout", "--min-body-rate", "--min-rate-grace", "--per-ip-connection-limit",
+        "--drain-timeout", "--auth-token",
         "--protect-metrics", "--log-level", "--blas-core",
     ]
 

@@ -120,6 +120,15 @@ struct ConnectionOptions: ParsableArguments {
     )
     var bodyTimeout: Double = Defaults.server.bodyTimeout
 
+    @Option(
+        help:
+            "Bytes per second a request body must average after --min-rate-grace, or the client is disconnected; 0 = no minimum (env BACKPROP_MIN_BODY_RATE)."
+    )
+    var minBodyRate: Int = Defaults.server.minBodyRate
+
+    @Option(help: "Seconds before --min-body-rate applies (env BACKPROP_MIN_RATE_GRACE).")
+    var minRateGrace: Double = Defaults.server.minRateGrace
+
     @Option(help: "Most open connections from one client address; 0 = no limit (env BACKPROP_PER_IP_CONNECTION_LIMIT).")
     var perIPConnectionLimit: Int = Defaults.server.perIPConnectionLimit
 
@@ -141,6 +150,12 @@ struct ConnectionOptions: ParsableArguments {
             throw ValidationError("--request-timeout and --body-timeout must be positive")
         }
         guard perIPConnectionLimit >= 0 else { throw ValidationError("--per-ip-connection-limit must not be negative") }
+        guard minBodyRate >= 0 else {
+            throw ValidationError("--min-body-rate must not be negative, got \(minBodyRate)")
+        }
+        guard minRateGrace >= 0 else {
+            throw ValidationError("--min-rate-grace must not be negative, got \(minRateGrace)")
+        }
     }
 
     func apply(to http: inout ServerConfiguration) {
@@ -151,6 +166,8 @@ struct ConnectionOptions: ParsableArguments {
         http.requestTimeout = requestTimeout
         http.bodyTimeout = bodyTimeout
         http.perIPConnectionLimit = perIPConnectionLimit
+        http.minBodyRate = minBodyRate
+        http.minRateGrace = minRateGrace
     }
 }
 

@@ -93,7 +93,9 @@ struct ExecutableTests {
         ("--io-threads", "1.5"), ("--max-body-bytes", "64MB"), ("--max-layers", "0"), ("--max-units", "x"),
         ("--max-parameters", "5e7"), ("--max-batch", ""), ("--max-work", "1e3"), ("--max-gradcheck-parameters", "-5"),
         ("--connection-timeout", "-1"), ("--connection-memory-limit", "1024"), ("--connection-limit", "0"),
-        ("--request-timeout", "soon"), ("--body-timeout", "0"), ("--per-ip-connection-limit", "-2"),
+        ("--request-timeout", "soon"), ("--body-timeout", "0"), ("--min-body-rate", "-1"),
+        ("--min-rate-grace", "later"),
+        ("--per-ip-connection-limit", "-2"),
         ("--drain-timeout", "-1"), ("--protect-metrics", "maybe"), ("--log-level", "loud"), ("--blas-core", "fast"),
         ("--tls-cert", "/no/such/cert.pem"),
     ]

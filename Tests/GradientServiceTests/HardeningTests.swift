@@ -1,3 +1,4 @@
+import Dispatch
 import TestSupport
 import Testing
 
@@ -91,6 +92,63 @@ struct HardeningTests {
         // Past the deadline, the next chunk makes the server drop the connection.
         try? slow.send(Array(body[20..<30]))
         #expect(throws: (any Error).self) { _ = try slow.readReply() }
+    }
+
+    @Test("a client trickling its body falls below --min-body-rate after the grace period and is dropped")
+    func trickledBody() throws {
+        let server = try LiveServer { _, http in
+            http.minBodyRate = 240
+            http.minRateGrace = 1
+        }
+        let slow = try server.client()
+        let body = Array(apiExample.utf8)
+        try slow.send(
+            Array(
+                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8
+            )
+        )
+        let start = DispatchTime.now().uptimeNanoseconds
+        var droppedAfter: Double?
+        for k in 0..<40 {
+            do {
+                try slow.send([body[k]])
+            } catch {
+                droppedAfter = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                break
+            }
+            if k == 2 { #expect(try server.post("/v1/gradients", apiExample).status == 200, "others are served") }
+            usleep(250_000)
+        }
+        let seconds = try #require(droppedAfter, "a client sending 4 bytes a second was never dropped")
+        #expect(seconds < 3.5, "dropped \(seconds) s in, with a 1 s grace")
+    }
+
+    @Test("a steady upload of megabytes is never cut by the minimum rate")
+    func steadyUpload() throws {
+        let server = try LiveServer { _, http in
+            http.minBodyRate = 240
+            http.minRateGrace = 0.5
+        }
+        let client = try server.client()
+        // 2 MB of leading white space, then the example: valid JSON, sent at about 1.3 MB/s.
+        let body = Array(String(repeating: " ", count: 2 << 20).utf8) + Array(apiExample.utf8)
+        try client.send(
+            Array(
+                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+                    .utf8
+            )
+        )
+        var sent = 0
+        while sent < body.count {
+            let end = min(body.count, sent + (64 << 10))
+            try client.send(Array(body[sent..<end]))
+            sent = end
+            usleep(50_000)
+        }
+        let reply = try client.readReply()
+        #expect(reply.status == 200, "\(reply.text.prefix(200))")
+        #expect(reply.json["loss"]?.double == 1.3107817592624795)
     }
 
     @Test("a client sending its request head a byte at a time is dropped after --connection-timeout")
