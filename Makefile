@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e tls replicas load-smoke fuzz-smoke schemathesis clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e tls replicas load-smoke fuzz-smoke schemathesis docker-check clean
 
 all: build
 
@@ -75,6 +75,11 @@ replicas: release test-deps
 # schemathesis against the live release server: fixed seed, at most 25 examples per operation and 120 s.
 schemathesis: release test-deps
 	scripts/schemathesis.sh .build/release/backprop-server $(VENV) 25 120
+
+# The Dockerfile built and run by Docker itself (needs a running engine, or root to start a private
+# one); not part of `make test`, run by CI after it (.ci/run).
+docker-check: release
+	scripts/docker-check.sh .build/release/backprop-server
 
 clean:
 	rm -rf .build .build-* $(VENV)

@@ -9,11 +9,14 @@ server_pids=()
 exit_hooks=()
 _server_lib_exit() {
   for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for h in "${exit_hooks[@]}"; do eval "$h" || true; done
+  # Last registered, first run (like defer): what was set up last is taken down first.
+  local i
+  for (( i = ${#exit_hooks[@]} - 1; i >= 0; i-- )); do eval "${exit_hooks[$i]}" || true; done
 }
 trap _server_lib_exit EXIT
 
-# on_exit COMMAND: also run COMMAND when the script exits (temporary files, directories).
+# on_exit COMMAND: also run COMMAND when the script exits (temporary files, directories); the
+# commands run in reverse order of registration.
 on_exit() { exit_hooks+=("$1"); }
 
 # start_server COMMAND...: runs it in the background (redirect the call to capture its output);
