@@ -30,7 +30,7 @@ public final class Server: ServerStatus {
     /// done, so `stop()` waits for this too, or MHD_stop_daemon would cut the answer off.
     let unfinished = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
-    /// Drops sockets whose request head takes longer than `connectionTimeout` (nil: no timeout).
+    /// Drops sockets whose request head takes longer than `headTimeout` (nil: no deadline).
     let watch: ConnectionWatch?
 
     public init(configuration: ServerConfiguration, handler: any HTTPHandler, logger: Logger) {
@@ -39,8 +39,8 @@ public final class Server: ServerStatus {
         self.logger = logger
         pool = WorkerPool(workers: max(1, configuration.workers), queueCapacity: max(0, configuration.queueCapacity))
         watch =
-            configuration.connectionTimeout > 0
-            ? ConnectionWatch(deadlineSeconds: Double(configuration.connectionTimeout)) : nil
+            configuration.headTimeout > 0
+            ? ConnectionWatch(deadlineSeconds: configuration.headTimeout) : nil
     }
 
     /// The port bound (useful after asking for port 0).

@@ -24,6 +24,12 @@ public struct ServerConfiguration: Sendable {
     /// client still sending after that is disconnected. Bounds slow uploads, which the idle
     /// timeout alone does not (it resets on every byte).
     public var bodyTimeout: Double = 60
+    /// Seconds a connection may take to send a request head, from when it opened (or its previous
+    /// request ended); slower clients are disconnected (0: no deadline). Heads are small, and
+    /// microhttpd's idle timeout restarts on every byte, so without this a client dribbling its
+    /// head holds a connection indefinitely. microhttpd reports no bytes while a head arrives, so
+    /// heads get a deadline where bodies get a minimum rate.
+    public var headTimeout: Double = 10
     /// Bytes per second a request body must average once `minRateGrace` has passed since its head
     /// arrived; a client below it is disconnected (0: no minimum). Kestrel's default: a trickling
     /// client is dropped within seconds, while a steady upload of any size is never cut for being

@@ -11,7 +11,8 @@ enum Environment {
         "--host", "--port", "--tls-cert", "--tls-key", "--workers", "--queue-capacity", "--io-threads",
         "--max-body-bytes", "--max-layers", "--max-units", "--max-parameters", "--max-batch", "--max-work",
         "--max-gradcheck-parameters", "--connection-timeout", "--connection-memory-limit", "--connection-limit",
-        "--request-timeout", "--body-timeout", "--min-body-rate", "--min-rate-grace", "--per-ip-connection-limit",
+        "--request-timeout", "--body-timeout", "--head-timeout", "--min-body-rate", "--min-rate-grace",
+        "--per-ip-connection-limit",
         "--drain-timeout", "--auth-token",
         "--protect-metrics", "--log-level", "--blas-core",
     ]
@@ -38,9 +39,26 @@ enum Environment {
         return (merged, used)
     }
 
-    /// `message` with a line naming the variable behind each flag it mentions that came from one.
+    /// What each flag takes, for a variable whose value its parser refused.
+    static func accepted(_ flag: String) -> String {
+        switch flag {
+        case "--host", "--tls-cert", "--tls-key", "--auth-token": "text"
+        case "--request-timeout", "--body-timeout", "--head-timeout", "--drain-timeout", "--min-rate-grace":
+            "a number of seconds"
+        case "--protect-metrics": "true/false, 1/0, yes/no or on/off"
+        case "--log-level": "trace, debug, info, notice, warning, error or critical"
+        case "--blas-core": "auto or keep"
+        default: "a whole number"
+        }
+    }
+
+    /// `message` with a line naming the variable behind each flag it mentions that came from one,
+    /// and what the flag takes when the value could not be read at all.
     static func explain(_ message: String, used: [(flag: String, setting: String)]) -> String {
-        let sources = used.filter { message.contains($0.flag) }.map { "\($0.flag) was set by \($0.setting)" }
+        let unreadable = message.contains("is invalid for")
+        let sources = used.filter { message.contains($0.flag) }.map {
+            "\($0.flag) was set by \($0.setting)" + (unreadable ? " (expected \(accepted($0.flag)))" : "")
+        }
         return sources.isEmpty ? message : message + "\n" + sources.joined(separator: "\n")
     }
 }

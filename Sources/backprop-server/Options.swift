@@ -122,6 +122,12 @@ struct ConnectionOptions: ParsableArguments {
 
     @Option(
         help:
+            "Seconds a client may take to send a request head, or it is disconnected; 0 = no deadline (env BACKPROP_HEAD_TIMEOUT)."
+    )
+    var headTimeout: Double = Defaults.server.headTimeout
+
+    @Option(
+        help:
             "Bytes per second a request body must average after --min-rate-grace, or the client is disconnected; 0 = no minimum (env BACKPROP_MIN_BODY_RATE)."
     )
     var minBodyRate: Int = Defaults.server.minBodyRate
@@ -150,6 +156,7 @@ struct ConnectionOptions: ParsableArguments {
             throw ValidationError("--request-timeout and --body-timeout must be positive")
         }
         guard perIPConnectionLimit >= 0 else { throw ValidationError("--per-ip-connection-limit must not be negative") }
+        guard headTimeout >= 0 else { throw ValidationError("--head-timeout must not be negative, got \(headTimeout)") }
         guard minBodyRate >= 0 else {
             throw ValidationError("--min-body-rate must not be negative, got \(minBodyRate)")
         }
@@ -166,6 +173,7 @@ struct ConnectionOptions: ParsableArguments {
         http.requestTimeout = requestTimeout
         http.bodyTimeout = bodyTimeout
         http.perIPConnectionLimit = perIPConnectionLimit
+        http.headTimeout = headTimeout
         http.minBodyRate = minBodyRate
         http.minRateGrace = minRateGrace
     }

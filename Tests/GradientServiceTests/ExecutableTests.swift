@@ -94,7 +94,7 @@ struct ExecutableTests {
         ("--max-parameters", "5e7"), ("--max-batch", ""), ("--max-work", "1e3"), ("--max-gradcheck-parameters", "-5"),
         ("--connection-timeout", "-1"), ("--connection-memory-limit", "1024"), ("--connection-limit", "0"),
         ("--request-timeout", "soon"), ("--body-timeout", "0"), ("--min-body-rate", "-1"),
-        ("--min-rate-grace", "later"),
+        ("--min-rate-grace", "later"), ("--head-timeout", "-3"),
         ("--per-ip-connection-limit", "-2"),
         ("--drain-timeout", "-1"), ("--protect-metrics", "maybe"), ("--log-level", "loud"), ("--blas-core", "fast"),
         ("--tls-cert", "/no/such/cert.pem"),
@@ -112,6 +112,11 @@ struct ExecutableTests {
             #expect(status == 64, "\(setting): exit \(status)")
             #expect(output.contains("\(flag) was set by \(setting)"), "\(setting): \(output)")
         }
+        // A value that cannot be read at all also says what the flag takes.
+        let unreadable = try Self.run([], environment: ["BACKPROP_PORT": "abc"]).output
+        #expect(unreadable.contains("--port was set by BACKPROP_PORT=abc (expected a whole number)"), "\(unreadable)")
+        let grace = try Self.run([], environment: ["BACKPROP_MIN_RATE_GRACE": "later"]).output
+        #expect(grace.contains("(expected a number of seconds)"), "\(grace)")
         // An empty variable counts as unset; a flag on the command line wins over its variable.
         #expect(try Self.run(["--version"], environment: ["BACKPROP_PORT": ""]).status == 0)
         let (status, output) = try Self.run(["--port", "70000"], environment: ["BACKPROP_PORT": "80"])

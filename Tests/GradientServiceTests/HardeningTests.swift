@@ -124,6 +124,37 @@ struct HardeningTests {
         #expect(seconds < 3.5, "dropped \(seconds) s in, with a 1 s grace")
     }
 
+    @Test("at the default settings, a trickled head and a trickled body are both dropped within seconds")
+    func tricklersAtDefaults() throws {
+        let server = try LiveServer()
+        #expect(server.server.configuration.headTimeout == 10)
+        #expect(server.server.configuration.minBodyRate == 240 && server.server.configuration.minRateGrace == 5)
+        let body = Array(apiExample.utf8)
+        let head = Array("POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n".utf8)
+        let bodyHead = head + Array("Content-Length: \(body.count)\r\n\r\n".utf8)
+        // Two clients at once, a byte every 250 ms: one still in its head, one in its body.
+        let headClient = try server.client()
+        let bodyClient = try server.client()
+        try bodyClient.send(bodyHead)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var headDropped: Double?
+        var bodyDropped: Double?
+        for k in 0..<60 where headDropped == nil || bodyDropped == nil {
+            let now = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if headDropped == nil {
+                do { try headClient.send([head[k % head.count]]) } catch { headDropped = now }
+            }
+            if bodyDropped == nil {
+                do { try bodyClient.send([body[k]]) } catch { bodyDropped = now }
+            }
+            usleep(250_000)
+        }
+        let h = try #require(headDropped, "a head trickled for 15 s was never dropped")
+        let b = try #require(bodyDropped, "a body trickled for 15 s was never dropped")
+        #expect(h < 10 + 3, "head dropped \(h) s in")
+        #expect(b < 5 + 3, "body dropped \(b) s in")
+    }
+
     @Test("a steady upload of megabytes is never cut by the minimum rate")
     func steadyUpload() throws {
         let server = try LiveServer { _, http in
@@ -151,9 +182,9 @@ struct HardeningTests {
         #expect(reply.json["loss"]?.double == 1.3107817592624795)
     }
 
-    @Test("a client sending its request head a byte at a time is dropped after --connection-timeout")
+    @Test("a client sending its request head a byte at a time is dropped after --head-timeout")
     func slowHead() throws {
-        let server = try LiveServer { _, http in http.connectionTimeout = 1 }
+        let server = try LiveServer { _, http in http.headTimeout = 1 }
         let slow = try server.client()
         var dropped = false
         // One byte every 200 ms keeps microhttpd's idle timer happy forever; the head deadline does not.
