@@ -2,9 +2,9 @@
 /// `torch.autograd.gradcheck` (eps 1e-6, atol 1e-5, rtol 1e-3).
 public struct GradcheckTolerances: Sendable, Equatable {
     /// ε of the central difference `(C(θ+ε) − C(θ−ε)) / 2ε`.
-    public var epsilon = 1e-6
-    public var atol = 1e-5
-    public var rtol = 1e-3
+    public var epsilon: Double
+    public var atol: Double
+    public var rtol: Double
 
     public init(epsilon: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3) {
         self.epsilon = epsilon

@@ -10,6 +10,12 @@ public struct Network<Scalar: BLASScalar>: Sendable, Equatable {
     public var outputWidth: Int { layers.last?.units ?? 0 }
     /// Σ_l n_l·n_{l−1} + n_l.
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.weights.count + $1.biases.count } }
+    /// Multiply-adds one sample costs forward and backward, estimated as 3·Σ_l n_l·n_{l−1} (Z, Δ
+    /// and ∇W each one product per layer): what the work limit and the row-block split count.
+    /// Inlinable: the service calls it per request from another module, where a generic call
+    /// would walk the layers through witness tables.
+    @inlinable
+    public var multiplyAddsPerSample: Int { 3 * layers.reduce(0) { $0 + $1.weights.count } }
 }
 
 // The one validator: the service decodes a request layer by layer and calls these same checks,

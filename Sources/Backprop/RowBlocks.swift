@@ -11,8 +11,7 @@ struct RowBlocks: Sendable {
     /// workers: at least 64 samples a block (narrower GEMMs lose efficiency) and about 4 million
     /// multiply-adds a block, else the split costs more than it saves.
     init<Scalar>(batch: Int, network: Network<Scalar>, parallelism: Int) {
-        let perSample = 3 * network.layers.reduce(0) { $0 + $1.weights.count }
-        let byWork = max(1, batch * perSample / 4_000_000)
+        let byWork = max(1, batch * network.multiplyAddsPerSample / 4_000_000)
         self.batch = batch
         count = max(1, min(parallelism, batch / 64, byWork))
     }

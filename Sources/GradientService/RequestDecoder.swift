@@ -35,16 +35,15 @@ struct RequestDecoder {
         guard case .object(let members) = root else {
             throw .invalid(.root, "the body must be a JSON object, got \(root.typeName)")
         }
-        for m in members
-        where !Fields.root.contains(m.key) || (operation != .gradcheck && Fields.gradcheckOnly.contains(m.key)) {
-            let allowed = Fields.root.filter { operation == .gradcheck || !Fields.gradcheckOnly.contains($0) }.sorted()
+        let rootFields = operation.rootFields
+        for m in members where !rootFields.contains(m.key) {
             if Fields.gradcheckOnly.contains(m.key) {
                 throw .invalid(
                     .root / m.key,
-                    "\(m.key) belongs to /v1/gradcheck; allowed here: \(allowed.joined(separator: ", "))"
+                    "\(m.key) belongs to /v1/gradcheck; allowed here: \(Wording.names(rootFields))"
                 )
             }
-            throw .invalid(.root / m.key, "unknown field \"\(m.key)\"; allowed: \(allowed.joined(separator: ", "))")
+            throw .invalid(.root / m.key, "unknown field \"\(m.key)\"; allowed: \(Wording.names(rootFields))")
         }
         var options = RequestOptions(operation: operation)
         guard let value = root["options"] else { return options }
@@ -56,18 +55,21 @@ struct RequestDecoder {
         for f in fields where !allowed.contains(f.key) {
             throw .invalid(
                 at / f.key,
-                "unknown option \"\(f.key)\" for /v1/\(operation.wireName); allowed: \(allowed.sorted().joined(separator: ", "))"
+                "unknown option \"\(f.key)\" for /v1/\(operation.wireName); allowed: \(Wording.names(allowed))"
             )
         }
         if let v = value["reduction"] {
             guard let s = v.stringValue, let r = Reduction(wireName: s) else {
-                throw .invalid(at / "reduction", "reduction must be \"mean\" or \"sum\", got \(Wording.got(v))")
+                throw .invalid(
+                    at / "reduction",
+                    "reduction must be \(Wording.oneOf(Reduction.wireNames)), got \(Wording.got(v))"
+                )
             }
             options.reduction = r
         }
         if let v = value["dtype"] {
             guard let s = v.stringValue, let dtype = DType(wireName: s) else {
-                throw .invalid(at / "dtype", "dtype must be \"float32\" or \"float64\", got \(Wording.got(v))")
+                throw .invalid(at / "dtype", "dtype must be \(Wording.oneOf(DType.wireNames)), got \(Wording.got(v))")
             }
             if operation == .gradcheck && dtype != .float64 {
                 throw .invalid(at / "dtype", "gradcheck runs in float64 only (finite differences need the precision)")
@@ -164,7 +166,7 @@ struct RequestDecoder {
         for f in fields where !Fields.network.contains(f.key) {
             throw .invalid(
                 at / f.key,
-                "unknown field \"\(f.key)\"; allowed: \(Fields.network.sorted().joined(separator: ", "))"
+                "unknown field \"\(f.key)\"; allowed: \(Wording.names(Fields.network))"
             )
         }
         guard let layersValue = value["layers"], let items = layersValue.arrayElements else {
@@ -184,7 +186,7 @@ struct RequestDecoder {
             for f in fields where !Fields.layer.contains(f.key) {
                 throw .invalid(
                     lat / f.key,
-                    "unknown layer field \"\(f.key)\"; allowed: \(Fields.layer.sorted().joined(separator: ", "))"
+                    "unknown layer field \"\(f.key)\"; allowed: \(Wording.names(Fields.layer))"
                 )
             }
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
@@ -269,7 +271,7 @@ struct RequestDecoder {
         for f in fields where !Fields.batch.contains(f.key) {
             throw .invalid(
                 at / f.key,
-                "unknown batch field \"\(f.key)\"; allowed: \(Fields.batch.sorted().joined(separator: ", "))"
+                "unknown batch field \"\(f.key)\"; allowed: \(Wording.names(Fields.batch))"
             )
         }
         guard let inputsValue = value["inputs"] else { throw .invalid(at / "inputs", "batch.inputs is required") }
@@ -368,8 +370,7 @@ struct RequestDecoder {
     }
 
     private func checkWork<S: BLASScalar>(_ network: Network<S>, batch: Int) throws(Problem) {
-        let perSample = network.layers.reduce(0) { $0 + $1.weights.count }
-        let (work, overflow) = (3 * perSample).multipliedReportingOverflow(by: batch)
+        let (work, overflow) = network.multiplyAddsPerSample.multipliedReportingOverflow(by: batch)
         if overflow || work > limits.maxWork {
             throw .tooLarge(
                 .root / "batch" / "inputs",

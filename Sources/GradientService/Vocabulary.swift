@@ -9,6 +9,9 @@ import WireFormat
 public enum Operation: String, WireWord {
     case gradients, forward, gradcheck
 
+    /// The members a request body may have at its root for this endpoint.
+    var rootFields: Set<String> { self == .gradcheck ? Fields.root : Fields.rootWithoutGradcheck }
+
     /// The fields `options` may hold for this endpoint.
     var optionFields: Set<String> {
         switch self {
@@ -98,6 +101,7 @@ enum Fields {
     static let root: Set = ["network", "batch", "loss", "options", "epsilon", "atol", "rtol"]
     /// The root members only `/v1/gradcheck` takes.
     static let gradcheckOnly = ["epsilon", "atol", "rtol"]
+    static let rootWithoutGradcheck = root.subtracting(gradcheckOnly)
     static let network: Set = ["layers"]
     static let layer: Set = ["weights", "biases", "activation", "alpha"]
     static let batch: Set = ["inputs", "targets", "labels"]

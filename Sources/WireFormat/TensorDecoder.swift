@@ -167,6 +167,9 @@ public enum TensorDecoder {
         return out
     }
 
+    /// The members a tensor object may have, in the order messages list them.
+    static let tensorMembers = ["shape", "data", "dtype", "base64", "binaryDataSize"]
+
     /// Reads `{"shape": [...], "data": [...]}` or `{"shape": [...], "dtype": ..., "base64": ...}`.
     private static func shaped<S: BLASScalar>(
         _ value: JSONValue,
@@ -180,10 +183,10 @@ public enum TensorDecoder {
         guard case .object(let members) = value else {
             throw .invalid(pointer: pointer, detail: "expected a tensor object")
         }
-        for member in members where !["shape", "data", "dtype", "base64", "binaryDataSize"].contains(member.key) {
+        for member in members where !tensorMembers.contains(member.key) {
             throw .invalid(
                 pointer: pointer / member.key,
-                detail: "unknown tensor field \"\(member.key)\"; allowed: shape, data, dtype, base64, binaryDataSize"
+                detail: "unknown tensor field \"\(member.key)\"; allowed: \(tensorMembers.joined(separator: ", "))"
             )
         }
         guard let shapeValue = value["shape"] else {
@@ -236,13 +239,13 @@ public enum TensorDecoder {
             guard let dtypeName = value["dtype"]?.stringValue else {
                 throw .invalid(
                     pointer: pointer / "dtype",
-                    detail: "a base64 tensor needs \"dtype\": \"float32\" or \"float64\""
+                    detail: "a base64 tensor needs \"dtype\": \(Wording.oneOf(DType.wireNames))"
                 )
             }
             guard let width = DType(wireName: dtypeName)?.byteWidth else {
                 throw .invalid(
                     pointer: pointer / "dtype",
-                    detail: "dtype must be \"float32\" or \"float64\", got \"\(dtypeName)\""
+                    detail: "dtype must be \(Wording.oneOf(DType.wireNames)), got \"\(dtypeName)\""
                 )
             }
             // Decoded where the text is: in the request body when the parser borrowed it.
@@ -286,7 +289,7 @@ public enum TensorDecoder {
             guard let dtype = value["dtype"]?.stringValue.flatMap(DType.init(wireName:)) else {
                 throw .invalid(
                     pointer: pointer / "dtype",
-                    detail: "a binary tensor needs \"dtype\": \"float32\" or \"float64\""
+                    detail: "a binary tensor needs \"dtype\": \(Wording.oneOf(DType.wireNames))"
                 )
             }
             let width = dtype.byteWidth

@@ -19,7 +19,10 @@ public enum Wording {
         return value.typeName
     }
 
-    /// The choices, sorted, quoted and joined: `"a", "b" or "c"`.
+    /// Member names as an error message lists them: sorted, joined with ", ".
+    public static func names(_ members: Set<String>) -> String { members.sorted().joined(separator: ", ") }
+
+    /// The choices, in their order, quoted and joined: `"a", "b" or "c"`.
     public static func oneOf(_ choices: [String]) -> String {
         let quoted = choices.map { "\"\($0)\"" }
         guard quoted.count > 1 else { return quoted.first ?? "" }
