@@ -48,6 +48,9 @@ public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
     /// Adds a field; `name` is stored lower-cased.
     public mutating func append(name: String, value: String) { fields.append((asciiLowercased(name), value)) }
 
+    /// Adds a field whose name the caller has lower-cased already (the server's header reader).
+    mutating func append(lowercasedName name: String, value: String) { fields.append((name, value)) }
+
     /// Every value of the field `name` (in any case), in arrival order.
     public func values(_ name: String) -> [String] {
         let key = asciiLowercased(name)
@@ -65,10 +68,15 @@ public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
 /// `name` with ASCII letters lower-cased (header names are ASCII tokens: no Unicode case mapping).
 func asciiLowercased(_ name: String) -> String {
     guard name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return name }
-    let utf8 = name.utf8
-    return String(unsafeUninitializedCapacity: utf8.count) { buffer in
-        for (i, c) in utf8.enumerated() { buffer[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-        return utf8.count
+    return asciiLowercased(bytes: name.utf8)
+}
+
+/// `bytes` as a string with ASCII letters lower-cased, written straight into its storage (one
+/// allocation, also for the header names the server reads from microhttpd's C strings).
+func asciiLowercased<Bytes: Collection<UInt8>>(bytes: Bytes) -> String {
+    String(unsafeUninitializedCapacity: bytes.count) { buffer in
+        for (i, c) in bytes.enumerated() { buffer[i] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+        return bytes.count
     }
 }
 

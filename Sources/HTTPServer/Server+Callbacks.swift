@@ -219,6 +219,7 @@ private func requestHeaders(_ connection: OpaquePointer) -> HTTPHeaders {
 private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
     guard let cls, let key else { return .YES }
     let headers = cls.assumingMemoryBound(to: HTTPHeaders.self)
-    headers.pointee.append(name: String(cString: key), value: value.map { String(cString: $0) } ?? "")
+    let name = asciiLowercased(bytes: UnsafeRawBufferPointer(start: key, count: strlen(key)))
+    headers.pointee.append(lowercasedName: name, value: value.map { String(cString: $0) } ?? "")
     return .YES
 }
