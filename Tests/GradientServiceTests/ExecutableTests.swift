@@ -218,10 +218,7 @@ struct ExecutableTests {
         let body = HardeningTests.slowGradcheck
         let client = try HTTPClient(port: port)
         try client.send(
-            Array(
-                "POST /v1/gradcheck HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                    .utf8
-            )
+            jsonHead("/v1/gradcheck", bodyBytes: body.utf8.count) + Array(body.utf8)
         )
         usleep(150_000)
         kill(p.processIdentifier, SIGTERM)

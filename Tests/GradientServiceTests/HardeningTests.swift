@@ -53,10 +53,7 @@ struct HardeningTests {
         let busy = try server.client()
         let body = Array(Self.slowGradcheck.utf8)
         try busy.send(
-            Array(
-                "POST /v1/gradcheck HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-                    .utf8
-            )
+            jsonHead("/v1/gradcheck", bodyBytes: body.count)
                 + body
         )
         for _ in 0..<500 where server.server.busyWorkers == 0 { usleep(2_000) }
@@ -79,10 +76,7 @@ struct HardeningTests {
         let slow = try server.client()
         let body = Array(apiExample.utf8)
         try slow.send(
-            Array(
-                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-                    .utf8
-            ) + body[0..<10]
+            jsonHead("/v1/gradients", bodyBytes: body.count) + body[0..<10]
         )
         usleep(100_000)
         try slow.send(Array(body[10..<20]))
@@ -103,10 +97,7 @@ struct HardeningTests {
         let slow = try server.client()
         let body = Array(apiExample.utf8)
         try slow.send(
-            Array(
-                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-                    .utf8
-            )
+            jsonHead("/v1/gradients", bodyBytes: body.count)
         )
         let start = DispatchTime.now().uptimeNanoseconds
         var droppedAfter: Double?
@@ -131,7 +122,7 @@ struct HardeningTests {
         #expect(server.server.configuration.minBodyRate == 240 && server.server.configuration.minRateGrace == 5)
         let body = Array(apiExample.utf8)
         let head = Array("POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n".utf8)
-        let bodyHead = head + Array("Content-Length: \(body.count)\r\n\r\n".utf8)
+        let bodyHead = jsonHead("/v1/gradients", bodyBytes: body.count)
         // Two clients at once, a byte every 250 ms: one still in its head, one in its body.
         let headClient = try server.client()
         let bodyClient = try server.client()
@@ -165,10 +156,7 @@ struct HardeningTests {
         // 2 MB of leading white space, then the example: valid JSON, sent at about 1.3 MB/s.
         let body = Array(String(repeating: " ", count: 2 << 20).utf8) + Array(apiExample.utf8)
         try client.send(
-            Array(
-                "POST /v1/gradients HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
-                    .utf8
-            )
+            jsonHead("/v1/gradients", bodyBytes: body.count)
         )
         var sent = 0
         while sent < body.count {

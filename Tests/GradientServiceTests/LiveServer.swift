@@ -60,6 +60,15 @@ extension JSONValue {
     var double: Double? { if case .number(let v) = self { v } else { nil } }
 }
 
+/// The head of a JSON POST to `path` with a body of `bodyBytes`, for tests that send the body
+/// themselves (slowly, in pieces, or after a pause).
+func jsonHead(_ path: String, bodyBytes: Int) -> [UInt8] {
+    Array(
+        "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(bodyBytes)\r\n\r\n"
+            .utf8
+    )
+}
+
 /// The README's example request (docs/api.md).
 let apiExample = """
     {
