@@ -10,15 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 before="$1"; after="$2"; rounds="${3:-3}"; seconds="${4:-6}"
 . bench/http/common.sh
-export OPENBLAS_NUM_THREADS=1
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  flags="$(grep -m1 '^flags' /proc/cpuinfo)"
-  case "$flags" in
-    *avx512_bf16*) export OPENBLAS_CORETYPE=Cooperlake ;;
-    *avx512bw*) export OPENBLAS_CORETYPE=SkylakeX ;;
-    *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
-  esac
-fi
 [ -f "$out/matrix.json" ] || python3 bench/numpy_ref.py make-wire "$out/matrix.json"
 results="$out/compare.jsonl"; : > "$results"
 for r in $(seq "$rounds"); do
@@ -54,9 +45,9 @@ echo
 echo "| case | conns | round | before req/s | before p50 / p99 ms | after req/s | after p50 / p99 ms | after / before |"
 echo "|---|---|---|---|---|---|---|---|"
 for r in $(seq 2); do
-  for case in tiny-nested tiny-base64 tiny-binary medium-nested medium-binary large-nested large-base64 large-binary; do
+  for case in $http_cases; do
     request "$case"
-    case "$case" in tiny*) conns=32 ;; medium*) conns=4 ;; large*) conns=2 ;; esac
+    conns="$(connections "$case")"
     declare -A rps p50 p99
     for which in before after; do
       dir="$before"; [ "$which" = after ] && dir="$after"

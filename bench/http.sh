@@ -12,9 +12,9 @@ bin=.build/release/backprop-server
 
 echo "| case | body MB | resp MB | conns | server req/s | p50 / p99 ms | raw MHD req/s | p50 / p99 ms | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for case in tiny-nested tiny-base64 tiny-binary medium-nested medium-base64 medium-binary large-nested large-base64 large-binary; do
+for case in $http_cases; do
   request "$case"
-  case "$case" in tiny*) conns=32 ;; medium*) conns=4 ;; large*) conns=2 ;; esac
+  conns="$(connections "$case")"
   p1="$(free_port)"
   start_server "$bin" --port "$p1" --log-level error --max-body-bytes 100000000 --queue-capacity 256
   s1=$server_pid

@@ -6,18 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
-out=bench/out; mkdir -p "$out"
-# One BLAS thread everywhere (the service runs one per worker), and the same OpenBLAS kernel
-# choice the server makes for itself (--blas-core auto) when Debian's OpenBLAS falls back.
-export OPENBLAS_NUM_THREADS=1
-if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
-  flags="$(grep -m1 '^flags' /proc/cpuinfo)"
-  case "$flags" in
-    *avx512_bf16*) export OPENBLAS_CORETYPE=Cooperlake ;;
-    *avx512bw*) export OPENBLAS_CORETYPE=SkylakeX ;;
-    *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
-  esac
-fi
+. bench/http/common.sh
 (cd bench && swift build -c release >/dev/null)
 bench=bench/.build/release/backprop-bench
 [ -f "$out/matrix.json" ] || python3 bench/numpy_ref.py make-wire "$out/matrix.json"

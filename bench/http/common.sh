@@ -2,6 +2,20 @@
 # started, awaited and stopped with scripts/lib/server.sh, the helper every script uses.
 . scripts/lib/server.sh
 out=bench/out; mkdir -p "$out"
+# One BLAS thread everywhere (the service runs one per worker), and the same OpenBLAS kernel
+# choice the server makes for itself (--blas-core auto) when Debian's OpenBLAS falls back.
+export OPENBLAS_NUM_THREADS=1
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  flags="$(grep -m1 '^flags' /proc/cpuinfo)"
+  case "$flags" in
+    *avx512_bf16*) export OPENBLAS_CORETYPE=Cooperlake ;;
+    *avx512bw*) export OPENBLAS_CORETYPE=SkylakeX ;;
+    *avx2*) export OPENBLAS_CORETYPE=Haswell ;;
+  esac
+fi
+# The HTTP cases (bench/http/make_requests.py) and the connections each is driven with.
+http_cases="tiny-nested tiny-base64 tiny-binary medium-nested medium-base64 medium-binary large-nested large-base64 large-binary"
+connections() { case "$1" in tiny*) echo 32 ;; medium*) echo 4 ;; large*) echo 2 ;; esac; }
 [ -f "$out/tiny-binary.len" ] || python3 bench/http/make_requests.py "$out"
 # wait_up PORT: until the server on PORT answers (raw microhttpd answers every path).
 wait_up() { wait_ready "http://127.0.0.1:$1/livez"; }
