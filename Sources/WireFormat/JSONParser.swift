@@ -15,14 +15,27 @@ public struct JSONParser: ~Copyable {
     public static let borrowedStringLength = 1024
 
     private let bytes: UnsafeRawBufferPointer
+    /// `bytes` as bytes, and their count: the hot loops index these directly.
+    private let p: UnsafePointer<UInt8>
+    private let count: Int
     private let borrowing: Bool
     private var index = 0
     private var depth = 0
+    /// Where a row of numbers is gathered before it becomes one exactly-sized `[Double]`; grown
+    /// by doubling and reused for every row, so a row costs one allocation and one copy.
+    private var row: UnsafeMutablePointer<Double>
+    private var rowCapacity = 64
 
     private init(_ bytes: UnsafeRawBufferPointer, borrowing: Bool) {
         self.bytes = bytes
+        // An empty input has no base address; with `count` 0 nothing is ever read through `p`.
+        self.p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(bitPattern: 1)!
+        self.count = bytes.count
         self.borrowing = borrowing
+        self.row = .allocate(capacity: rowCapacity)
     }
+
+    deinit { row.deallocate() }
 
     /// Parses one whole document; trailing non-space bytes are an error.
     ///
@@ -71,12 +84,17 @@ public struct JSONParser: ~Copyable {
     }
 
     @inline(__always)
-    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+    private func peek() -> UInt8? { index < count ? p[index] : nil }
+
+    @inline(__always)
+    private static func startsNumber(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "-") || c &- UInt8(ascii: "0") < 10
+    }
 
     @inline(__always)
     private mutating func skipSpace() {
-        while index < bytes.count {
-            switch bytes[index] {
+        while index < count {
+            switch p[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
             default: return
             }
@@ -115,16 +133,20 @@ public struct JSONParser: ~Copyable {
 
     /// A number; one too large for float64 comes back infinite (it is valid JSON: the tensor
     /// decoder refuses it with its pointer, 422, as it does values that overflow float32).
+    @inline(__always)
     private mutating func parseNumber() throws(WireError) -> Double {
-        guard let (value, end) = NumberReader.read(bytes, from: index) else {
-            if index + 1 < bytes.count && bytes[index] == UInt8(ascii: "-") && bytes[index + 1] == UInt8(ascii: "I") {
-                index += 1
-                throw notANumber()
-            }
-            throw fail("invalid number")
-        }
+        guard let (value, end) = NumberReader.read(p, from: index, end: count) else { throw numberFault() }
         index = end
         return value
+    }
+
+    /// The fault at a token that starts like a number and is not one.
+    private mutating func numberFault() -> WireError {
+        if index + 1 < count && p[index] == UInt8(ascii: "-") && p[index + 1] == UInt8(ascii: "I") {
+            index += 1
+            return notANumber()
+        }
+        return fail("invalid number")
     }
 
     /// `NaN`, `Infinity` or `-Infinity`, which some encoders write and JSON does not have.
@@ -146,22 +168,35 @@ public struct JSONParser: ~Copyable {
             index += 1
             return .array([])
         }
-        // Optimistic path: a row of numbers goes straight into one [Double].
-        var numbers: [Double] = []
-        while let c = peek(), c == UInt8(ascii: "-") || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) {
-            numbers.append(try parseNumber())
-            skipSpace()
-            guard let sep = peek() else { throw fail("unexpected end of input in array") }
-            index += 1
-            if sep == UInt8(ascii: "]") { return .numbers(numbers) }
-            guard sep == UInt8(ascii: ",") else {
-                index -= 1
-                throw fail("expected ',' or ']' in array")
+        // Optimistic path: a row of numbers is gathered in `row`, then becomes one [Double].
+        var items: [JSONValue] = []
+        if let c = peek(), Self.startsNumber(c) {
+            var k = 0
+            while true {
+                guard let (value, end) = NumberReader.read(p, from: index, end: count) else { throw numberFault() }
+                index = end
+                if k == rowCapacity { growRow() }
+                row[k] = value
+                k += 1
+                // The common case, "number,number", without the general checks below.
+                if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
+                    index += 1
+                    continue
+                }
+                skipSpace()
+                guard let sep = peek() else { throw fail("unexpected end of input in array") }
+                index += 1
+                if sep == UInt8(ascii: "]") { return .numbers(Array(UnsafeBufferPointer(start: row, count: k))) }
+                guard sep == UInt8(ascii: ",") else {
+                    index -= 1
+                    throw fail("expected ',' or ']' in array")
+                }
+                skipSpace()
+                if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
+                guard let c = peek(), Self.startsNumber(c) else { break }
             }
-            skipSpace()
-            if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
+            items = UnsafeBufferPointer(start: row, count: k).map(JSONValue.number)
         }
-        var items = numbers.map(JSONValue.number)
         while true {
             items.append(try parseValue())
             skipSpace()
@@ -175,6 +210,14 @@ public struct JSONParser: ~Copyable {
             skipSpace()
             if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
         }
+    }
+
+    private mutating func growRow() {
+        let larger = UnsafeMutablePointer<Double>.allocate(capacity: rowCapacity * 2)
+        larger.moveInitialize(from: row, count: rowCapacity)
+        row.deallocate()
+        row = larger
+        rowCapacity *= 2
     }
 
     private mutating func parseObject() throws(WireError) -> JSONValue {

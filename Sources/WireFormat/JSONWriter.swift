@@ -17,6 +17,8 @@ public struct JSONWriter: TextOutputStream {
     }
     /// Threads a long base64 string may be encoded on (the worker pool's width for one request).
     public var parallelism = 1
+    /// Where a block of numbers is printed before it is appended to `bytes`.
+    private var scratch: [UInt8] = []
     /// One entry per open container: whether a value has been written in it yet.
     private var hasElement: [Bool] = []
 
@@ -132,15 +134,16 @@ public struct JSONWriter: TextOutputStream {
         beforeValue()
         bytes.append(UInt8(ascii: "["))
         if S.self == Double.self {
+            // A block of numbers is printed into `scratch` (it stays in cache), then appended:
+            // one copy, where reserving room in `bytes` first would mean zero-filling it.
             let block = 1024
+            let room = block * (ShortestDigits.maxBytes + 1) + ShortestDigits.slack  // a comma and a number each
+            if scratch.count < room { scratch = [UInt8](repeating: 0, count: room) }
             var k = 0
             while k < values.count {
                 let n = min(block, values.count - k)
-                let start = bytes.count
-                let room = n * (ShortestDigits.maxBytes + 1)  // a comma and a number each
-                bytes.append(contentsOf: repeatElement(0, count: room))
-                let used = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-                    let first = buffer.baseAddress! + start
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    let first = buffer.baseAddress!
                     var p = first
                     for i in k..<(k + n) {
                         if i > 0 {
@@ -154,10 +157,9 @@ public struct JSONWriter: TextOutputStream {
                             p += ShortestDigits.write(unsafeBitCast(v, to: Double.self), to: p)
                         }
                     }
-                    precondition(p - first <= room, "a number took more than its room")
-                    return p - first
+                    precondition(p - first <= room - ShortestDigits.slack, "a number took more than its room")
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: first, count: p - first))
                 }
-                bytes.removeLast(room - used)
                 k += n
             }
         } else {

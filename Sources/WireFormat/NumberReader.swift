@@ -13,20 +13,136 @@ import Glibc
 /// correctly rounded in glibc. `strtod` follows LC_NUMERIC; the service never
 /// calls `setlocale`, so it stays "C".
 public enum NumberReader {
-    static let powersOfTen: [Double] = (0...22).map { (k: Int) -> Double in
-        var v = 1.0
-        for _ in 0..<k { v *= 10 }
-        return v
-    }
+    /// 10^0 … 10^22, each exact as a double. Written out as literals so the table is static data
+    /// (a computed table is initialised lazily, behind a check on every read).
+    static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+        1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
 
     /// Reads a number per the JSON grammar starting at `start`; returns it and the index after it,
     /// or nil when the bytes there are not a JSON number. Out-of-range values come back infinite.
     @inline(__always)
     public static func read(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (Double, Int)? {
+        guard let base = bytes.baseAddress, start < bytes.count else { return nil }
+        return read(base.assumingMemoryBound(to: UInt8.self), from: start, end: bytes.count)
+    }
+
+    /// As `read(_:from:)`, over `p[start..<end]`.
+    ///
+    /// The fast path reads the digits into one 64-bit significand, eight fraction digits at a
+    /// time where eight are there (SWAR: one unaligned load, one test that all eight bytes are
+    /// digits, three multiplications to fold them; the shape of simdjson's and fast_float's
+    /// `parse_eight_digits_unrolled`), then four, then one. A number of more than 19 digits
+    /// (leading zeros counted) is read again digit by digit by `readLong`, which drops what does
+    /// not fit and knows when `strtod` must decide.
+    @inline(__always)
+    public static func read(_ p: UnsafePointer<UInt8>, from start: Int, end n: Int) -> (Double, Int)? {
         var i = start
-        let n = bytes.count
+        let negative = i < n && p[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard i < n else { return nil }
+        let digitsStart = i
+        var w: UInt64 = 0
+        let first = p[i] &- UInt8(ascii: "0")
+        if first == 0 {
+            i += 1
+        } else if first < 10 {
+            w = UInt64(first)
+            i += 1
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
+                w = w &* 10 &+ UInt64(d)
+                i += 1
+            }
+        } else {
+            return nil
+        }
+        var digitCount = i - digitsStart
+        var exponent = 0
+        if i < n && p[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i + 8 <= n, case let v = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self), isEightDigits(v) {
+                w = w &* 100_000_000 &+ eightDigits(v)
+                i += 8
+            }
+            if i + 4 <= n, case let v = UnsafeRawPointer(p + i).loadUnaligned(as: UInt32.self), isFourDigits(v) {
+                w = w &* 10_000 &+ fourDigits(v)
+                i += 4
+            }
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
+                w = w &* 10 &+ UInt64(d)
+                i += 1
+            }
+            if i == fractionStart { return nil }
+            exponent = fractionStart - i
+            digitCount += i - fractionStart
+        }
+        if i < n && p[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var exponentNegative = false
+            if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) {
+                exponentNegative = p[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            let exponentStart = i
+            var e = 0
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
+                if e < 100_000 { e = e &* 10 &+ Int(d) }
+                i += 1
+            }
+            if i == exponentStart { return nil }
+            exponent += exponentNegative ? -e : e
+        }
+        if digitCount > 19 { return readLong(p, from: start, end: n) }
+        if w <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            // Clinger: w and 10^|q| are exact doubles, so one rounding gives the nearest double.
+            var v = Double(w)
+            if exponent < 0 { v /= powersOfTen[-exponent] } else if exponent > 0 { v *= powersOfTen[exponent] }
+            return (negative ? -v : v, i)
+        }
+        if w == 0 { return (negative ? -0.0 : 0.0, i) }
+        if let v = eiselLemire(w, exponent) { return (negative ? -v : v, i) }
+        return (slowPath(p, start, i), i)
+    }
+
+    /// Whether all eight bytes of the little-endian word `v` are ASCII digits: a byte is a digit
+    /// when its high nibble is 3 and adding 6 does not carry into the high nibble.
+    @inline(__always)
+    static func isEightDigits(_ v: UInt64) -> Bool {
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        return (v & high) | (((v &+ 0x0606_0606_0606_0606) & high) >> 4) == 0x3333_3333_3333_3333
+    }
+
+    /// The value of eight ASCII digits (the first in the lowest byte): pairs, then quads, then all.
+    @inline(__always)
+    static func eightDigits(_ word: UInt64) -> UInt64 {
+        var v = word &- 0x3030_3030_3030_3030
+        v = v &* 10 &+ (v >> 8)  // each even byte: its digit × 10 + the next
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        v = (((v & mask) &* (100 + (1_000_000 << 32))) &+ (((v >> 16) & mask) &* (1 + (10_000 << 32)))) >> 32
+        return v & 0xFFFF_FFFF
+    }
+
+    @inline(__always)
+    static func isFourDigits(_ v: UInt32) -> Bool {
+        let high: UInt32 = 0xF0F0_F0F0
+        return (v & high) | (((v &+ 0x0606_0606) & high) >> 4) == 0x3333_3333
+    }
+
+    @inline(__always)
+    static func fourDigits(_ word: UInt32) -> UInt64 {
+        var v = word &- 0x3030_3030
+        v = v &* 10 &+ (v >> 8)  // bytes 0 and 2: the two pairs
+        return UInt64(((v & 0x00FF_00FF) &* (1 + (100 << 16))) >> 16 & 0xFFFF)
+    }
+
+    /// A number of more than 19 digits (leading zeros counted), read digit by digit: the first 19
+    /// significant digits are kept, and when a non-zero digit is dropped `strtod` decides.
+    static func readLong(_ p: UnsafePointer<UInt8>, from start: Int, end n: Int) -> (Double, Int)? {
+        var i = start
         var negative = false
-        if i < n && bytes[i] == UInt8(ascii: "-") {
+        if i < n && p[i] == UInt8(ascii: "-") {
             negative = true
             i += 1
         }
@@ -35,10 +151,10 @@ public enum NumberReader {
         var digits = 0  // significant digits folded into `significand` (leading zeros excluded)
         var dropped = false  // digits beyond 19 that did not fit
         var exponent = 0  // decimal exponent adjustment
-        if bytes[i] == UInt8(ascii: "0") {
+        if p[i] == UInt8(ascii: "0") {
             i += 1
-        } else if bytes[i] >= UInt8(ascii: "1") && bytes[i] <= UInt8(ascii: "9") {
-            while i < n, case let d = bytes[i] &- UInt8(ascii: "0"), d < 10 {
+        } else if p[i] >= UInt8(ascii: "1") && p[i] <= UInt8(ascii: "9") {
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
                 if digits < 19 {
                     significand = significand &* 10 &+ UInt64(d)
                     digits += 1
@@ -51,10 +167,10 @@ public enum NumberReader {
         } else {
             return nil
         }
-        if i < n && bytes[i] == UInt8(ascii: ".") {
+        if i < n && p[i] == UInt8(ascii: ".") {
             i += 1
             let fracStart = i
-            while i < n, case let d = bytes[i] &- UInt8(ascii: "0"), d < 10 {
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
                 if digits < 19 {
                     if significand != 0 || d != 0 {
                         significand = significand &* 10 &+ UInt64(d)
@@ -68,16 +184,16 @@ public enum NumberReader {
             }
             if i == fracStart { return nil }
         }
-        if i < n && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+        if i < n && (p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E")) {
             i += 1
             var expNegative = false
-            if i < n && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) {
-                expNegative = bytes[i] == UInt8(ascii: "-")
+            if i < n && (p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")) {
+                expNegative = p[i] == UInt8(ascii: "-")
                 i += 1
             }
             let expStart = i
             var e = 0
-            while i < n, case let d = bytes[i] &- UInt8(ascii: "0"), d < 10 {
+            while i < n, case let d = p[i] &- UInt8(ascii: "0"), d < 10 {
                 if e < 100_000 { e = e * 10 + Int(d) }
                 i += 1
             }
@@ -91,7 +207,7 @@ public enum NumberReader {
         }
         if significand == 0 && !dropped { return (negative ? -0.0 : 0.0, i) }
         if !dropped, let v = eiselLemire(significand, exponent) { return (negative ? -v : v, i) }
-        return (slowPath(bytes, start, i), i)
+        return (slowPath(p, start, i), i)
     }
 
     /// w · 10^q correctly rounded, by Eisel and Lemire's method (as in fast_float): multiply the
@@ -136,10 +252,10 @@ public enum NumberReader {
     }
 
     /// strtod over a NUL-terminated copy of bytes[start..<end] (the token is already validated).
-    static func slowPath(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double {
+    static func slowPath(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double {
         let length = end - start
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
-            for k in 0..<length { buffer[k] = CChar(bitPattern: bytes[start + k]) }
+            for k in 0..<length { buffer[k] = CChar(bitPattern: p[start + k]) }
             buffer[length] = 0
             return strtod(buffer.baseAddress!, nil)
         }

@@ -28,6 +28,7 @@ enum ShortestDigits {
     }
 
     /// Writes a finite double as `description` would; returns the bytes written.
+    @inline(__always)
     static func write(_ value: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
         let bits = value.bitPattern
         var out = p
@@ -65,16 +66,6 @@ enum ShortestDigits {
         }
         return out - p + layout(decimal.f, decimal.e, value.magnitude, to: out)
     }
-
-    /// "00" "01" … "99": two digits per lookup. Written once, read-only after.
-    nonisolated(unsafe) private static let digitPairs: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
-        for i in 0..<100 {
-            p[2 * i] = UInt8(i / 10) + 0x30
-            p[2 * i + 1] = UInt8(i % 10) + 0x30
-        }
-        return UnsafePointer(p)
-    }()
 
     private static let fractionMask: UInt64 = (1 << 52) - 1
     private static let minC: UInt64 = 1 << 52
@@ -116,7 +107,7 @@ enum ShortestDigits {
             let tp10 = sp10 + 10
             let upin = vbl + out <= sp10 << 2
             let wpin = (tp10 << 2) + out <= vbr
-            if upin != wpin { return (upin ? sp10 : tp10, k) }
+            if upin != wpin { return (upin ? sp10 / 10 : tp10 / 10, k + 1) }
         }
         let t = s + 1
         let uin = vbl + out <= s << 2
@@ -138,123 +129,121 @@ enum ShortestDigits {
         return vbp | (((z & mask63) &+ mask63) >> 63)
     }
 
-    /// Writes x < 10^8 as exactly eight digits (leading zeros kept).
+    /// 10^0 … 10^19 (a literal, so static data with no lazy initialisation).
+    private static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1000, 10000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000,
+        10_000_000_000_000_000_000,
+    ]
+
+    /// The number of decimal digits of f > 0: floor(log10 2^bits) from the bit length, then one
+    /// comparison.
     @inline(__always)
-    private static func write8(_ x: UInt32, to p: UnsafeMutablePointer<UInt8>, _ pairs: UnsafePointer<UInt8>) {
-        let hi = x / 10_000
-        let lo = x &- hi &* 10_000
-        let a = Int(truncatingIfNeeded: hi / 100)
-        let b = Int(truncatingIfNeeded: hi % 100)
-        let c = Int(truncatingIfNeeded: lo / 100)
-        let d = Int(truncatingIfNeeded: lo % 100)
-        p[0] = pairs[2 &* a]
-        p[1] = pairs[2 &* a &+ 1]
-        p[2] = pairs[2 &* b]
-        p[3] = pairs[2 &* b &+ 1]
-        p[4] = pairs[2 &* c]
-        p[5] = pairs[2 &* c &+ 1]
-        p[6] = pairs[2 &* d]
-        p[7] = pairs[2 &* d &+ 1]
+    static func decimalLength(_ f: UInt64) -> Int {
+        let guess = ((64 &- f.leadingZeroBitCount) &* 1233) >> 12
+        return powersOfTen.withUnsafeBufferPointer { guess &+ (f >= $0[guess] ? 1 : 0) }
     }
 
-    /// Writes f 10^e (f > 0) the way `description` does: plain notation from 1e-4 up to 2^53,
-    /// with ".0" after integers, and `d.ddde±XX` outside that range.
+    /// The eight digits of x < 10^8 (leading zeros kept) as ASCII in one little-endian word, the
+    /// first digit in the lowest byte. SWAR: the two halves of four digits in 32-bit lanes, split
+    /// into pairs in 16-bit lanes (÷100 as ×5243 >> 19), then into digits in bytes (÷10 as
+    /// ×103 >> 10), both exact in the ranges used; one store writes all eight.
     @inline(__always)
-    private static func layout(_ f: UInt64, _ e: Int, _ magnitude: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        var e = e
-        // The digits of f, right-aligned in a scratch area, two at a time; then trailing zeros
-        // (f may be c 10^0 or s' 10) come off as characters rather than by dividing.
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        return withUnsafeMutableBytes(of: &scratch) { raw -> Int in
-            let digits = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let pairs = digitPairs
-            // Eight digits at a time from the right, as independent 32-bit halves (the chain of
-            // 64-bit divisions by 100 was half of this function's time).
-            var end = 24
-            var rest = f
-            while rest >= 100_000_000 {
-                let q = rest / 100_000_000
-                end -= 8
-                write8(UInt32(truncatingIfNeeded: rest &- q &* 100_000_000), to: digits + end, pairs)
-                rest = q
-            }
-            var x = UInt32(truncatingIfNeeded: rest)
-            while x >= 100 {
-                let q = x / 100
-                let r = Int(truncatingIfNeeded: x &- q &* 100)
-                end -= 2
-                digits[end] = pairs[2 &* r]
-                digits[end &+ 1] = pairs[2 &* r &+ 1]
-                x = q
-            }
-            if x >= 10 {
-                end -= 2
-                digits[end] = pairs[2 &* Int(x)]
-                digits[end &+ 1] = pairs[2 &* Int(x) &+ 1]
-            } else {
-                end -= 1
-                digits[end] = UInt8(truncatingIfNeeded: x) &+ 0x30
-            }
-            var n = 24 - end
-            while digits[end + n - 1] == UInt8(ascii: "0") {
-                n -= 1
-                e += 1
-            }
-            let first = digits + end
-            let exponent = n + e - 1  // of the leading digit
-            var o = p
-            if exponent < -4 || magnitude > 9_007_199_254_740_992 {
-                o.pointee = first[0]
-                o += 1
-                if n > 1 {
-                    o.pointee = UInt8(ascii: ".")
-                    o += 1
-                    o.update(from: first + 1, count: n - 1)
-                    o += n - 1
-                }
-                o.pointee = UInt8(ascii: "e")
-                o[1] = exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
-                o += 2
-                let x = abs(exponent)
-                if x >= 100 {
-                    o.pointee = UInt8(truncatingIfNeeded: x / 100) &+ 0x30
-                    o += 1
-                }
-                o[0] = UInt8(truncatingIfNeeded: (x / 10) % 10) &+ 0x30
-                o[1] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
-                return o + 2 - p
-            }
-            if exponent < 0 {
-                // 0.000ddd
-                o[0] = UInt8(ascii: "0")
-                o[1] = UInt8(ascii: ".")
-                o += 2
-                for _ in 0..<(-exponent - 1) {
-                    o.pointee = UInt8(ascii: "0")
-                    o += 1
-                }
-                o.update(from: first, count: n)
-                return o + n - p
-            }
-            if n <= exponent + 1 {
-                // ddd000.0
-                o.update(from: first, count: n)
-                o += n
-                for _ in 0..<(exponent + 1 - n) {
-                    o.pointee = UInt8(ascii: "0")
-                    o += 1
-                }
-                o[0] = UInt8(ascii: ".")
-                o[1] = UInt8(ascii: "0")
-                return o + 2 - p
-            }
-            // dd.ddd
-            o.update(from: first, count: exponent + 1)
-            o += exponent + 1
-            o.pointee = UInt8(ascii: ".")
-            o += 1
-            o.update(from: first + exponent + 1, count: n - exponent - 1)
-            return o + (n - exponent - 1) - p
+    static func eightDigitsASCII(_ x: UInt32) -> UInt64 {
+        let high = x / 10_000
+        let v = UInt64(high) | UInt64(x &- high &* 10_000) << 32
+        let hundreds = ((v &* 5243) >> 19) & 0x0000_007F_0000_007F
+        let pairs = (v << 16) &- hundreds &* (100 * 65536 - 1)
+        let tens = ((pairs &* 103) >> 10) & 0x000F_000F_000F_000F
+        return ((pairs << 8) &- tens &* (10 * 256 - 1)) &+ 0x3030_3030_3030_3030
+    }
+
+    /// Writes the n digits of f (n = decimalLength(f) ≤ 20) at d, in at most three word stores;
+    /// up to 8 bytes past d + n may be overwritten (the caller keeps that slack).
+    @inline(__always)
+    static func writeDigits(_ f: UInt64, count n: Int, to d: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(d)
+        if n <= 8 {
+            raw.storeBytes(of: eightDigitsASCII(UInt32(truncatingIfNeeded: f)) >> (8 &* (8 &- n)), as: UInt64.self)
+            return
         }
+        let rest = f / 100_000_000
+        let low = UInt32(truncatingIfNeeded: f &- rest &* 100_000_000)
+        if n <= 16 {
+            let m = n &- 8
+            raw.storeBytes(of: eightDigitsASCII(UInt32(truncatingIfNeeded: rest)) >> (8 &* (8 &- m)), as: UInt64.self)
+            raw.storeBytes(of: eightDigitsASCII(low), toByteOffset: m, as: UInt64.self)
+            return
+        }
+        let top = rest / 100_000_000
+        let middle = UInt32(truncatingIfNeeded: rest &- top &* 100_000_000)
+        let m = n &- 16
+        raw.storeBytes(of: eightDigitsASCII(UInt32(truncatingIfNeeded: top)) >> (8 &* (8 &- m)), as: UInt64.self)
+        raw.storeBytes(of: eightDigitsASCII(middle), toByteOffset: m, as: UInt64.self)
+        raw.storeBytes(of: eightDigitsASCII(low), toByteOffset: m &+ 8, as: UInt64.self)
+    }
+
+    /// Room past a number's last byte that writing it may overwrite (`writeDigits` and the
+    /// zero runs below write whole words).
+    static let slack = 24
+
+    /// Writes f 10^e (f > 0) the way `description` does: plain notation from 1e-4 up to 2^53,
+    /// with ".0" after integers, and `d.ddde±XX` outside that range. The digits go straight to
+    /// their place; a decimal point is made room for by writing the digits one byte on and
+    /// moving the (few) integer digits back.
+    @inline(__always)
+    private static func layout(_ f: UInt64, _ e: Int, _ magnitude: Double, to o: UnsafeMutablePointer<UInt8>) -> Int {
+        var f = f
+        var e = e
+        while f % 10 == 0 {  // the shortest digits may still end in zeros (integers, 0.5)
+            f /= 10
+            e += 1
+        }
+        let n = decimalLength(f)
+        let exponent = n &+ e &- 1  // of the leading digit
+        let zeros: UInt64 = 0x3030_3030_3030_3030
+        if exponent < -4 || magnitude > 9_007_199_254_740_992 {
+            writeDigits(f, count: n, to: o + 1)
+            o[0] = o[1]
+            var k = 1
+            if n > 1 {
+                o[1] = UInt8(ascii: ".")
+                k = n &+ 1
+            }
+            o[k] = UInt8(ascii: "e")
+            o[k &+ 1] = exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            k &+= 2
+            let x = abs(exponent)
+            if x >= 100 {
+                o[k] = UInt8(truncatingIfNeeded: x / 100) &+ 0x30
+                k &+= 1
+            }
+            o[k] = UInt8(truncatingIfNeeded: (x / 10) % 10) &+ 0x30
+            o[k &+ 1] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
+            return k &+ 2
+        }
+        let raw = UnsafeMutableRawPointer(o)
+        if exponent < 0 {
+            // 0.000ddd: "0." and up to three zeros in one store, then the digits over the rest.
+            raw.storeBytes(of: zeros & ~0xFF00 | UInt64(UInt8(ascii: ".")) << 8, as: UInt64.self)
+            let z = -exponent &- 1
+            writeDigits(f, count: n, to: o + (2 &+ z))
+            return 2 &+ z &+ n
+        }
+        if n <= exponent &+ 1 {
+            // ddd000.0 (at most 15 zeros below 2^53)
+            writeDigits(f, count: n, to: o)
+            raw.storeBytes(of: zeros, toByteOffset: n, as: UInt64.self)
+            raw.storeBytes(of: zeros, toByteOffset: n &+ 8, as: UInt64.self)
+            o[exponent &+ 1] = UInt8(ascii: ".")
+            o[exponent &+ 2] = UInt8(ascii: "0")
+            return exponent &+ 3
+        }
+        // dd.ddd
+        writeDigits(f, count: n, to: o + 1)
+        for j in 0...exponent { o[j] = o[j &+ 1] }
+        o[exponent &+ 1] = UInt8(ascii: ".")
+        return n &+ 1
     }
 }

@@ -104,24 +104,54 @@ public enum TensorDecoder {
         let columns = first.count
         let (total, overflow) = rows.count.multipliedReportingOverflow(by: columns)
         if overflow || total > limits.maxElements { throw tooMany(overflow ? Int.max : total, limits, at: pointer) }
-        var storage = [S]()
-        storage.reserveCapacity(total)
-        for (i, row) in rows.enumerated() {
-            guard case .numbers(let values) = row else { throw rowError(row, at: pointer / i) }
-            guard values.count == columns else {
-                throw .invalid(
-                    pointer: pointer / i,
-                    detail:
-                        "row \(i) has \(Wording.count(values.count, "column")), row 0 has \(Wording.count(columns, "column")): rows must be equal length"
-                )
-            }
-            for (j, v) in values.enumerated() {
-                let s = S(v)
-                if !s.isFinite { throw overflowError(at: pointer / i / j, S.self) }
-                storage.append(s)
+        // Rows are checked and copied straight into the matrix's storage; on a fault the
+        // elements written so far are all there is to give back (Double and Float are trivial).
+        var fault: WireError?
+        let storage = [S](unsafeUninitializedCapacity: total) { out, initialized in
+            initialized = 0
+            for (i, row) in rows.enumerated() {
+                guard case .numbers(let values) = row else {
+                    fault = rowError(row, at: pointer / i)
+                    return
+                }
+                guard values.count == columns else {
+                    fault = .invalid(
+                        pointer: pointer / i,
+                        detail:
+                            "row \(i) has \(Wording.count(values.count, "column")), row 0 has \(Wording.count(columns, "column")): rows must be equal length"
+                    )
+                    return
+                }
+                let target = out.baseAddress! + i * columns
+                let bad = values.withUnsafeBufferPointer { copyFinite($0, to: target) }
+                if let j = bad {
+                    fault = overflowError(at: pointer / i / j, S.self)
+                    return
+                }
+                initialized += columns
             }
         }
+        if let fault { throw fault }
         return Matrix(rows: rows.count, columns: columns, storage: storage)
+    }
+
+    /// Converts `values` to `S` into `target`; the index of the first that is not finite in `S`
+    /// (a float64 beyond float32's range, or a literal beyond float64's), if any. One pass with
+    /// no per-element bookkeeping: this copies every number of a nested tensor.
+    @inline(__always)
+    private static func copyFinite<S: BLASScalar>(
+        _ values: UnsafeBufferPointer<Double>,
+        to target: UnsafeMutablePointer<S>
+    ) -> Int? {
+        var allFinite = true
+        for j in 0..<values.count {
+            let s = S(values[j])
+            target[j] = s
+            allFinite = allFinite && s.isFinite
+        }
+        if allFinite { return nil }
+        for j in 0..<values.count where !S(values[j]).isFinite { return j }
+        return nil
     }
 
     private static func rowError(_ row: JSONValue, at pointer: JSONPointer) -> WireError {
