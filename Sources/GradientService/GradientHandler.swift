@@ -247,7 +247,8 @@ public final class GradientHandler: HTTPHandler {
                 }
                 root = try JSONParser.parse(
                     UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]),
-                    borrowingLongStrings: true
+                    borrowingLongStrings: true,
+                    parallelism: configuration.parallelism
                 )
                 decoder.binary = try BinarySection(
                     root: root,
@@ -256,7 +257,7 @@ public final class GradientHandler: HTTPHandler {
                 )
             case .json:
                 // Base64 tensors stay in the body (which outlives `root`) until decoded.
-                root = try JSONParser.parse(body, borrowingLongStrings: true)
+                root = try JSONParser.parse(body, borrowingLongStrings: true, parallelism: configuration.parallelism)
             }
         } catch {
             if case .malformed(let offset, let reason) = error {

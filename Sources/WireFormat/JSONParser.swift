@@ -1,3 +1,6 @@
+import Dispatch
+import Sync
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,6 +24,10 @@ public struct JSONParser: ~Copyable {
     private let borrowing: Bool
     private var index = 0
     private var depth = 0
+    /// Threads an array of rows of a megabyte or more may be read on (see `parallelRows`).
+    private var parallelism = 1
+    /// Input before this offset was scanned for a parallel split and found unsuitable.
+    private var scannedUntil = 0
     /// Where a row of numbers is gathered before it becomes one exactly-sized `[Double]`; grown
     /// by doubling and reused for every row, so a row costs one allocation and one copy.
     private var row: UnsafeMutablePointer<Double>
@@ -43,11 +50,17 @@ public struct JSONParser: ~Copyable {
     /// plain ASCII with no escapes (a base64 tensor) is not copied out: it comes back as
     /// `.borrowedString`, pointing into `bytes`, so the caller must use the result only while
     /// `bytes` is valid. It is checked exactly as any string is.
+    ///
+    /// With `parallelism` above 1, an array of arrays (a nested tensor) of at least
+    /// `parallelThreshold` bytes is read in that many pieces at once, split at row boundaries; the
+    /// result is the same, and any fault is found again by reading serially, so errors are too.
     public static func parse(
         _ bytes: UnsafeRawBufferPointer,
-        borrowingLongStrings: Bool = false
+        borrowingLongStrings: Bool = false,
+        parallelism: Int = 1
     ) throws(WireError) -> JSONValue {
         var parser = JSONParser(bytes, borrowing: borrowingLongStrings)
+        parser.parallelism = parallelism
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
             throw parser.fail("a UTF-8 byte order mark starts the body; JSON is sent without one (RFC 8259)")
         }
@@ -162,6 +175,11 @@ public struct JSONParser: ~Copyable {
     private mutating func parseArray() throws(WireError) -> JSONValue {
         try enter()
         defer { depth -= 1 }
+        if parallelism > 1 && index >= scannedUntil && count - index >= Self.parallelThreshold,
+            let rows = parallelRows()
+        {
+            return rows
+        }
         index += 1  // [
         skipSpace()
         if peek() == UInt8(ascii: "]") {
@@ -210,6 +228,117 @@ public struct JSONParser: ~Copyable {
             skipSpace()
             if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
         }
+    }
+
+    /// Below this many bytes an array is read on one thread.
+    public static let parallelThreshold = 1 << 20
+
+    /// The array at `index` read in `parallelism` pieces at once, when it is an array of at
+    /// least `parallelThreshold` bytes whose elements include enough arrays (rows) to split at;
+    /// nil (with `index` unchanged) when it is not, or when any piece fails, so that the serial
+    /// reader reads it and reports the first fault exactly as it always does.
+    private mutating func parallelRows() -> JSONValue? {
+        let open = index
+        var first = open + 1
+        while first < count, p[first] == 0x20 || p[first] == 0x0A || p[first] == 0x0D || p[first] == 0x09 {
+            first += 1
+        }
+        guard first < count, p[first] == UInt8(ascii: "[") else { return nil }  // not an array of rows
+        let (rowStarts, close) = scanRows(from: open)
+        scannedUntil = close  // scanned once: arrays inside are not scanned again
+        guard close < count, p[close] == UInt8(ascii: "]") else { return nil }
+        let parts = min(parallelism, rowStarts.count / 2)
+        guard close - open >= Self.parallelThreshold, parts > 1 else { return nil }
+        // Piece 0 starts at the first element; piece k at the first row at or after k/parts of
+        // the array's bytes.
+        var starts = [first]
+        var r = 0
+        for k in 1..<parts {
+            let target = open + (close - open) / parts * k
+            while r < rowStarts.count - 1 && rowStarts[r] < target { r += 1 }
+            if rowStarts[r] > starts[starts.count - 1] { starts.append(rowStarts[r]) }
+        }
+        let pieces = starts.count
+        guard pieces > 1 else { return nil }
+        let results = UnsafeMutablePointer<[JSONValue]?>.allocate(capacity: pieces)
+        results.initialize(repeating: nil, count: pieces)
+        defer {
+            results.deinitialize(count: pieces)
+            results.deallocate()
+        }
+        let shared = Handed((bytes, results, starts, close, borrowing, depth))
+        DispatchQueue.concurrentPerform(iterations: pieces) { k in
+            let (bytes, results, starts, close, borrowing, depth) = shared.value
+            var piece = JSONParser(bytes, borrowing: borrowing)
+            piece.depth = depth
+            piece.index = starts[k]
+            results[k] = try? piece.readPiece(to: k + 1 < starts.count ? starts[k + 1] : close, last: k + 1 == starts.count)
+        }
+        var items: [JSONValue] = []
+        for k in 0..<pieces {
+            guard let part = results[k] else { return nil }
+            items.append(contentsOf: part)
+        }
+        index = close + 1
+        return .array(items)
+    }
+
+    /// Values separated by commas from `index`, the first element of a piece, up to `stop`: the
+    /// next piece's first element, or for the last piece the array's closing bracket. Throws when
+    /// the text there is not that (a malformed array, or a split that was not a boundary).
+    private mutating func readPiece(to stop: Int, last: Bool) throws(WireError) -> [JSONValue] {
+        var items: [JSONValue] = []
+        while true {
+            items.append(try parseValue())
+            skipSpace()
+            if last && index == stop { return items }
+            guard peek() == UInt8(ascii: ",") else { throw fail("expected ','") }
+            index += 1
+            skipSpace()
+            if !last && index == stop { return items }
+            if index >= stop { throw fail("a piece ran past its end") }
+        }
+    }
+
+    /// The offsets of the elements of the array at `open` that are arrays (its rows), and the
+    /// offset of its closing bracket, by counting brackets eight bytes at a time. When a string
+    /// comes first (brackets in strings do not count, so the scan gives up) or the input ends,
+    /// `close` is where it stopped, which is not a bracket.
+    private func scanRows(from open: Int) -> (rowStarts: [Int], close: Int) {
+        var rowStarts: [Int] = []
+        var depth = 0
+        var i = open
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x }
+        while i < count {
+            if i + 8 <= count {
+                let v = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let hits =
+                    zeroBytes(v ^ (ones &* 0x5B)) | zeroBytes(v ^ (ones &* 0x5D)) | zeroBytes(v ^ (ones &* 0x22))
+                if hits & highs == 0 {
+                    i += 8
+                    continue
+                }
+            }
+            // A word with a bracket or quote (or the last few bytes): byte by byte to its end.
+            let end = min(i + 8, count)
+            while i < end {
+                switch p[i] {
+                case UInt8(ascii: "["):
+                    depth += 1
+                    if depth == 2 { rowStarts.append(i) }
+                case UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return (rowStarts, i) }
+                case UInt8(ascii: "\""):
+                    return (rowStarts, i)
+                default: break
+                }
+                i += 1
+            }
+        }
+        return (rowStarts, count)
     }
 
     private mutating func growRow() {

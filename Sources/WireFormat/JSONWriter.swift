@@ -4,7 +4,7 @@
 /// `description` algorithm), straight into the buffer through `_writeASCII` rather than through
 /// an intermediate `String` (appending `description.utf8` measured markedly slower).
 public struct JSONWriter: TextOutputStream {
-    public private(set) var bytes: [UInt8]
+    public internal(set) var bytes: [UInt8]
     /// The tensors of a binary response, in order, to follow the JSON part as they are (see
     /// `TensorEncoding.binary`): kept as the arrays themselves, so their bytes are never copied
     /// into a tail buffer; the server sends them from where they are.
@@ -74,7 +74,7 @@ public struct JSONWriter: TextOutputStream {
     private var pendingValue = false
 
     @inline(__always)
-    private mutating func beforeValue() {
+    mutating func beforeValue() {
         if pendingValue {
             pendingValue = false  // the key already wrote the comma
         } else {

@@ -1,4 +1,6 @@
 import Backprop
+import Dispatch
+import Sync
 
 /// How a tensor is written in a response (`options.encoding`).
 public enum TensorEncoding: String, WireWord {
@@ -59,10 +61,7 @@ extension JSONWriter {
                 numbers(p)
             } else {
                 beginArray()
-                let columns = shape[1]
-                for i in 0..<shape[0] {
-                    numbers(UnsafeBufferPointer(rebasing: p[(i * columns)..<((i + 1) * columns)]))
-                }
+                rows(p, count: shape[0], columns: shape[1])
                 endArray()
             }
         case .flat:
@@ -88,6 +87,43 @@ extension JSONWriter {
             preconditionFailure("binary tensors go through tensor(_:shape:_:) with their storage")
         }
     }
+
+    /// Rows of a nested matrix, `[...],[...]`. Large ones (a megabyte of text or more, by the
+    /// shortest numbers' typical length) are printed in `parallelism` pieces at once, each into its
+    /// own buffer, then appended in order: the same bytes as printing them one by one.
+    private mutating func rows<S: BLASScalar>(_ p: UnsafeBufferPointer<S>, count rows: Int, columns: Int) {
+        let typicalBytes = MemoryLayout<S>.size == 8 ? 20 : 12
+        let parts = min(parallelism, rows)
+        guard parts > 1, p.count * typicalBytes >= Self.parallelThreshold else {
+            for i in 0..<rows { numbers(UnsafeBufferPointer(rebasing: p[(i * columns)..<((i + 1) * columns)])) }
+            return
+        }
+        let pieces = UnsafeMutablePointer<[UInt8]>.allocate(capacity: parts)
+        pieces.initialize(repeating: [], count: parts)
+        defer {
+            pieces.deinitialize(count: parts)
+            pieces.deallocate()
+        }
+        let shared = Handed((p, pieces))
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let (p, pieces) = shared.value
+            let (first, end) = (rows * k / parts, rows * (k + 1) / parts)
+            var piece = JSONWriter(capacity: (end - first) * columns * typicalBytes * 5 / 4)
+            for i in first..<end {
+                if i > first { piece.bytes.append(UInt8(ascii: ",")) }
+                piece.numbers(UnsafeBufferPointer(rebasing: p[(i * columns)..<((i + 1) * columns)]))
+            }
+            pieces[k] = piece.bytes
+        }
+        beforeValue()  // the comma before the first row, if one is due (none: rows open an array)
+        for k in 0..<parts {
+            if k > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: pieces[k])
+        }
+    }
+
+    /// Below this many bytes of text a tensor is printed on one thread.
+    static let parallelThreshold = 1 << 20
 
     private mutating func writeShape(_ shape: [Int]) {
         beginArray()

@@ -82,4 +82,37 @@ struct NumberReaderTests {
             #expect(read(v.description)?.bitPattern == v.bitPattern)
         }
     }
+
+    /// The fast path reads fraction digits eight, then four, then one at a time: every length from
+    /// 1 to 21 digits (past 19 the long reader takes over), each followed by every kind of byte
+    /// that may end a number, including the two next to the digits in ASCII (`/` and `:`), must
+    /// read as `strtod` reads the number alone and stop exactly where it ends.
+    @Test("every fraction length and every byte after the digits")
+    func fastPathBoundaries() {
+        var g = SeededGenerator(seed: 8)
+        let after = ["", ",", "]", " ", "\n", "}", ":", "/", "e7", "E-2", "e+0", "x", ".5", "-", "\u{7F}", "\u{80}"]
+        for length in 1...21 {
+            for lead in ["0", "7", "-0", "-123"] {
+                for end in after {
+                    for _ in 0..<4 {
+                        var digits = ""
+                        for _ in 0..<length { digits += String(Int.random(in: 0...9, using: &g)) }
+                        var number = "\(lead).\(digits)"
+                        var tail = end
+                        if end.hasPrefix("e") || end.hasPrefix("E") {
+                            number += end  // an exponent is part of the number
+                            tail = ""
+                        }
+                        let text = Array((number + tail).utf8)
+                        let expected = strtod(number, nil)
+                        let got = text.withUnsafeBytes { NumberReader.read($0, from: 0) }
+                        if got?.0.bitPattern != expected.bitPattern || got?.1 != number.utf8.count {
+                            Issue.record("\(number + tail): read \(String(describing: got)), strtod \(expected)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //   backprop-bench compute [REPEATS [SHAPE [DTYPE [WORKERS]]]]
 //                                        forward+backward for tiny/medium/large, float32/float64
 //   backprop-bench peak                  1024×1024 sgemm/dgemm, one thread
-//   backprop-bench wire FILE [REPEATS]   parse FILE (a nested JSON matrix) and write it back
+//   backprop-bench wire FILE [REPEATS [WORKERS]]  parse FILE (a nested JSON matrix) and write it back
 //   backprop-bench base64 [MB [REPEATS [THREADS]]]  base64 encode and decode of MB random bytes
 import Backprop
 import Dispatch
@@ -132,7 +132,7 @@ func readAll(_ path: String) -> [UInt8] {
     return bytes
 }
 
-func wire(_ path: String, repeats: Int) {
+func wire(_ path: String, repeats: Int, workers: Int = 1) {
     let bytes = readAll(path)
     var parseTimes: [Double] = []
     var writeTimes: [Double] = []
@@ -140,7 +140,7 @@ func wire(_ path: String, repeats: Int) {
     for _ in 0..<repeats {
         parseTimes.append(
             seconds {
-                let v = bytes.withUnsafeBytes { try! JSONParser.parse($0) }
+                let v = bytes.withUnsafeBytes { try! JSONParser.parse($0, parallelism: workers) }
                 matrix = try! TensorDecoder.matrix(v, at: .root, limits: TensorLimits(maxElements: 1 << 28))
             }
         )
@@ -150,6 +150,7 @@ func wire(_ path: String, repeats: Int) {
         writeTimes.append(
             seconds {
                 var w = JSONWriter(capacity: bytes.count + 1024)
+                w.parallelism = workers
                 w.tensor(matrix, .nested)
                 written = w.bytes.count
             }
@@ -158,7 +159,8 @@ func wire(_ path: String, repeats: Int) {
     let mb = Double(bytes.count) / 1e6
     print(
         #"{"bench":"wire","bytes":\#(bytes.count),"parse_mb_s":\#(mb / median(parseTimes)),"#
-            + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count)}"#
+            + #""write_mb_s":\#(Double(written) / 1e6 / median(writeTimes)),"elements":\#(matrix.count),"#
+            + #""workers":\#(workers)}"#
     )
 }
 
@@ -259,7 +261,12 @@ case "base64":
     }
 case "peak": peak()
 case "peak2": peakConcurrent()
-case "wire": wire(args[2], repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5)
+case "wire":
+    wire(
+        args[2],
+        repeats: args.count > 3 ? Int(args[3]) ?? 5 : 5,
+        workers: args.count > 4 ? Int(args[4]) ?? 1 : 1
+    )
 default:
     print("usage: backprop-bench compute [REPEATS] | peak | wire FILE [REPEATS]")
     exit(2)
