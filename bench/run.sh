@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark with its reference in the same session and prints markdown for
-# bench/RESULTS.md: compute (backprop-bench vs numpy, and sgemm peak), wire (vs orjson), the
+# bench/RESULTS.md: compute (backprop-bench vs numpy, and sgemm peak), wire (vs orjson and simdjson), the
 # base64 codec (vs Python's C one), HTTP (vs raw libmicrohttpd). Benchmarks are not tests; CI does not run this.
 # Usage: bench/run.sh [ROUNDS]   (default 3 interleaved rounds; medians reported)
 set -euo pipefail
@@ -9,6 +9,9 @@ rounds="${1:-3}"
 . bench/http/common.sh
 (cd bench && swift build -c release >/dev/null)
 bench=bench/.build/release/backprop-bench
+# The C++ reference reader over simdjson (Debian libsimdjson-dev), built here from bench/simdjson.
+dpkg -s libsimdjson-dev >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y libsimdjson-dev g++ >/dev/null; }
+g++ -O3 -std=c++17 bench/simdjson/wire.cpp -lsimdjson -o "$out/simdjson-wire"
 [ -f "$out/matrix.json" ] || python3 bench/numpy_ref.py make-wire "$out/matrix.json"
 results="$out/results.jsonl"; : > "$results"
 for r in $(seq "$rounds"); do
@@ -18,6 +21,8 @@ for r in $(seq "$rounds"); do
   "$bench" compute 5 >> "$results"
   python3 bench/numpy_ref.py compute 5 >> "$results"
   "$bench" wire "$out/matrix.json" 5 >> "$results"
+  "$bench" wire "$out/matrix.json" 5 2 >> "$results"
+  "$out/simdjson-wire" "$out/matrix.json" 5 >> "$results"
   python3 bench/numpy_ref.py wire "$out/matrix.json" 5 >> "$results"
   "$bench" base64 20 5 >> "$results"
   python3 bench/numpy_ref.py base64 20 5 >> "$results"

@@ -16,7 +16,7 @@ for r in rows:
     r["round"] = rnd
 by = defaultdict(list)
 for r in rows:
-    key = (r["bench"], r.get("shape"), r.get("dtype"), r.get("workers"))
+    key = (r["bench"], r.get("shape"), r.get("dtype"), r.get("workers", r.get("mode")))
     by[key].append(r)
 med = lambda key, field: statistics.median(x[field] for x in by[key])
 rounds = range(rnd + 1)
@@ -47,14 +47,24 @@ for dtype in ("float32", "float64"):
         scaling = ratio(lambda i: at(k1, "median_s", i) / at(k2, "median_s", i))
         print(f"| {shape} | {dtype} | {t1 * 1e6:.1f} µs | {g1:.1f} | {100 * of_peak:.0f}% | {tn * 1e6:.1f} µs | "
               f"{vs_numpy:.2f}× | {t2 * 1e6:.1f} µs | {scaling:.2f}× |")
-w = ("wire", None, None, None)
+w1, w2 = ("wire", None, None, 1), ("wire", None, None, 2)
 o = ("orjson-wire", None, None, None)
+sd, so = ("simdjson-wire", None, None, "dom"), ("simdjson-wire", None, None, "ondemand")
 print("\n### Wire only (20.6 MB nested 1024×1024 float64 matrix, median of rounds)\n")
-print("| | ours MB/s | orjson MB/s | ratio |")
-print("|---|---|---|---|")
-for field, name in (("parse_mb_s", "read (to a contiguous float64 buffer)"), ("write_mb_s", "write (shortest round-trip)")):
-    a, b = med(w, field), med(o, field)
-    print(f"| {name} | {a:.0f} | {b:.0f} | {ratio(lambda i: at(w, field, i) / at(o, field, i)):.2f} |")
+print("Read: text to one contiguous float64 buffer (ours: parse + tensor decode; orjson: `loads` + "
+      "`np.asarray`; simdjson 3.0.1 (Debian), bench/simdjson/wire.cpp: parse + copy every number into "
+      "a `std::vector<double>`). Write: shortest round-trip text (orjson: `dumps` with "
+      "`OPT_SERIALIZE_NUMPY`). Ratios are taken within each round, then the median over rounds.\n")
+print("| | ours, 1 thread | ours, 2 threads | orjson | simdjson DOM | simdjson on-demand | "
+      "ours (1 thread) / orjson | ours (1 thread) / simdjson DOM |")
+print("|---|---|---|---|---|---|---|---|")
+for field, name in (("parse_mb_s", "read MB/s"), ("write_mb_s", "write MB/s")):
+    reading = field == "parse_mb_s"
+    vs_o = ratio(lambda i: at(w1, field, i) / at(o, field, i))
+    vs_s = f"{ratio(lambda i: at(w1, field, i) / at(sd, field, i)):.2f}" if reading and by[sd] else "–"
+    simd = f"{med(sd, field):.0f} | {med(so, field):.0f}" if reading and by[sd] else "– | –"
+    print(f"| {name} | {med(w1, field):.0f} | {med(w2, field):.0f} | {med(o, field):.0f} | {simd} | "
+          f"{vs_o:.2f} | {vs_s} |")
 
 b1, b2, pb = ("base64", None, None, 1), ("base64", None, None, 2), ("python-base64", None, None, None)
 if by[b1] and by[pb]:

@@ -34,7 +34,7 @@ for m in "${mutations[@]}"; do
     echo "NOT APPLIED  $what ($file)"; survived=$((survived + 1)); mv "$file.orig" "$file"; continue
   fi
   if swift build --build-tests >/dev/null 2>&1 \
-    && swift test --skip-build --filter WireFormatTests >/dev/null 2>&1; then
+    && timeout 300 swift test --skip-build --filter WireFormatTests >/dev/null 2>&1; then
     echo "SURVIVED     $what"; survived=$((survived + 1))
   else
     echo "caught       $what"
