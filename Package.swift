@@ -74,7 +74,7 @@ let package = Package(
         // libFuzzer target over the request decoder (scripts/fuzz.sh); a stub in normal builds.
         .executableTarget(
             name: "FuzzRequestDecoder",
-            dependencies: ["GradientService", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Backprop", "GradientService", "WireFormat", .product(name: "Logging", package: "swift-log")]
         ),
 
         .target(

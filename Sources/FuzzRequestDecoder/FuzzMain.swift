@@ -3,6 +3,8 @@
 // -sanitize=fuzzer,address -DFUZZING; a plain `swift build` gets the stub below.
 import GradientService
 import Logging
+import Backprop
+import WireFormat
 
 #if FUZZING
 #if canImport(Glibc)
@@ -22,6 +24,7 @@ let fuzzHandler: GradientHandler = {
     configuration.limits.maxWork = 2_000_000
     configuration.limits.maxGradcheckParameters = 200
     configuration.limits.maxTensorElements = 100_000
+    configuration.parallelism = 2  // with -DFUZZING the parallel split starts at 64 bytes
     return GradientHandler(
         configuration: configuration,
         logger: Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
@@ -37,7 +40,47 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // The same bytes as a binary body, its JSON part ending at the first NUL (or at the end).
     let split = body.firstIndex(of: 0) ?? size
     _ = try? fuzzHandler.compute(.gradients, bytes: body, format: .binary(jsonLength: split))
+    differential(body)
     return 0
+}
+
+/// Crashes (a finding) when the fast paths disagree with their references: the parallel reader
+/// with the serial one (value or error), the number reader with `strtod`.
+func differential(_ body: UnsafeRawBufferPointer) {
+    func parse(_ parallelism: Int) -> String {
+        do throws(WireError) {
+            return "\(try JSONParser.parse(body, parallelism: parallelism))"
+        } catch {
+            return "\(error)"
+        }
+    }
+    let (serial, parallel) = (parse(1), parse(2))
+    if serial != parallel { fatalError("parallel reader differs: \(parallel) vs \(serial)") }
+    if let (value, end) = NumberReader.read(body, from: 0) {
+        let text = body[0..<end].map { CChar(bitPattern: $0) } + [0]
+        let expected = strtod(text, nil)
+        if value.bitPattern != expected.bitPattern {
+            fatalError("number reader: \(value) for \(String(cString: text)), strtod \(expected)")
+        }
+    }
+    // A matrix among the input is written on one thread and on two (the same bytes), as
+    // `description` writes each number, and reads back to the same bits.
+    guard case .array(let rows)? = try? JSONParser.parse(body), case .numbers(let first)? = rows.first else { return }
+    var values: [Double] = []
+    for row in rows {
+        guard case .numbers(let xs) = row, xs.count == first.count else { return }
+        values += xs.map { $0.isFinite ? $0 : 0 }
+    }
+    let matrix = Matrix(rows: rows.count, columns: first.count, storage: values)
+    var (one, two) = (JSONWriter(), JSONWriter())
+    two.parallelism = 2
+    one.tensor(matrix, .nested)
+    two.tensor(matrix, .nested)
+    if one.bytes != two.bytes { fatalError("parallel writer differs") }
+    let expected = "[" + rows.indices.map { i in
+        "[" + values[(i * first.count)..<((i + 1) * first.count)].map(\.description).joined(separator: ",") + "]"
+    }.joined(separator: ",") + "]"
+    if String(decoding: one.bytes, as: UTF8.self) != expected { fatalError("writer differs from description") }
 }
 
 @main

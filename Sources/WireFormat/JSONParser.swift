@@ -230,8 +230,13 @@ public struct JSONParser: ~Copyable {
         }
     }
 
-    /// Below this many bytes an array is read on one thread.
+    /// Below this many bytes an array is read on one thread. (The fuzzer's build splits small
+    /// arrays too, to compare both readers on every input.)
+    #if FUZZING
+    public static let parallelThreshold = 64
+    #else
     public static let parallelThreshold = 1 << 20
+    #endif
 
     /// The array at `index` read in `parallelism` pieces at once, when it is an array of at
     /// least `parallelThreshold` bytes whose elements include enough arrays (rows) to split at;

@@ -122,8 +122,13 @@ extension JSONWriter {
         }
     }
 
-    /// Below this many bytes of text a tensor is printed on one thread.
+    /// Below this many bytes of text a tensor is printed on one thread (the fuzzer's build splits
+    /// small ones too, to compare both writers on every input).
+    #if FUZZING
+    static let parallelThreshold = 64
+    #else
     static let parallelThreshold = 1 << 20
+    #endif
 
     private mutating func writeShape(_ shape: [Int]) {
         beginArray()
