@@ -61,7 +61,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.embedInCode("Resources/openapi.yaml")]
+            resources: [
+                .embedInCode("Resources/openapi.yaml"),
+                .embedInCode("Resources/ui/index.html"),
+                .embedInCode("Resources/ui/app.js"),
+                .embedInCode("Resources/ui/app.css"),
+                .embedInCode("Resources/ui/icon.svg"),
+            ]
         ),
         .executableTarget(
             name: "backprop-server",
@@ -74,7 +80,9 @@ let package = Package(
         // libFuzzer target over the request decoder (scripts/fuzz.sh); a stub in normal builds.
         .executableTarget(
             name: "FuzzRequestDecoder",
-            dependencies: ["Backprop", "GradientService", "WireFormat", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Backprop", "GradientService", "WireFormat", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .target(

@@ -4,14 +4,14 @@
 # Used by `make run`, `make test`, CI (.ci/run) and the Dockerfile's build stage.
 #   scripts/install-deps.sh            build deps (headers, pkg-config)
 #   scripts/install-deps.sh --runtime  runtime libraries only (Docker's final stage)
-#   scripts/install-deps.sh --test     build deps plus what the test suite uses (curl, nginx, wrk, openssl)
+#   scripts/install-deps.sh --test     build deps plus what the test suite uses (curl, nginx, wrk, openssl, chromium)
 #   scripts/install-deps.sh --docker   a Docker engine and debootstrap, for scripts/docker-check.sh
 set -euo pipefail
 
 mode="${1:-build}"
 case "$mode" in
   --runtime) pkgs=(libmicrohttpd12 libopenblas0 ca-certificates) ;;
-  --test)    pkgs=(libmicrohttpd-dev libopenblas-dev pkg-config curl nginx-light wrk openssl) ;;
+  --test)    pkgs=(libmicrohttpd-dev libopenblas-dev pkg-config curl nginx-light wrk openssl chromium) ;;
   --docker)  pkgs=(docker.io debootstrap curl) ;;
   build|--build) pkgs=(libmicrohttpd-dev libopenblas-dev pkg-config) ;;
   *) echo "usage: $0 [--build|--runtime|--test|--docker]" >&2; exit 2 ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a virtualenv with the Python tools the checks use (spec validation, schemathesis, hadolint,
-# kubernetes-validate, numpy for benchmarks), from PyPI, only when missing.
+# kubernetes-validate, numpy for benchmarks, pytest and Playwright for the page), from PyPI, only when missing.
 set -euo pipefail
 venv="${1:-.build-venv}"
 req="$(dirname "$0")/requirements-test.txt"

@@ -1,9 +1,9 @@
+import Backprop
 // A libFuzzer target over the request path that strangers reach: JSON parsing, tensor decoding,
 // validation and (bounded) computation, for every endpoint. Built only by scripts/fuzz.sh with
 // -sanitize=fuzzer,address -DFUZZING; a plain `swift build` gets the stub below.
 import GradientService
 import Logging
-import Backprop
 import WireFormat
 
 #if FUZZING
@@ -77,9 +77,11 @@ func differential(_ body: UnsafeRawBufferPointer) {
     one.tensor(matrix, .nested)
     two.tensor(matrix, .nested)
     if one.bytes != two.bytes { fatalError("parallel writer differs") }
-    let expected = "[" + rows.indices.map { i in
-        "[" + values[(i * first.count)..<((i + 1) * first.count)].map(\.description).joined(separator: ",") + "]"
-    }.joined(separator: ",") + "]"
+    let expected =
+        "["
+        + rows.indices.map { i in
+            "[" + values[(i * first.count)..<((i + 1) * first.count)].map(\.description).joined(separator: ",") + "]"
+        }.joined(separator: ",") + "]"
     if String(decoding: one.bytes, as: UTF8.self) != expected { fatalError("writer differs from description") }
 }
 

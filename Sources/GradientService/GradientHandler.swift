@@ -34,6 +34,9 @@ public final class GradientHandler: HTTPHandler {
         /// A computation, with the body's format read from the head.
         case compute(Operation, BodyFormat)
         case livez, readyz, openapi, metrics
+        /// The page at `/` and its files, and what the page asks first (`/ui/config.json`).
+        case page(Page)
+        case pageConfiguration
     }
 
     /// The route of `path`, before the method and headers are looked at (the body format of a
@@ -47,7 +50,8 @@ public final class GradientHandler: HTTPHandler {
         case "/readyz": .readyz
         case "/openapi.yaml": .openapi
         case "/metrics": .metrics
-        default: nil
+        case "/ui/config.json": .pageConfiguration
+        default: Page(path: path).map(Route.page)
         }
     }
 
@@ -68,7 +72,7 @@ public final class GradientHandler: HTTPHandler {
             return .worker(
                 Accepted(context: Route.compute(operation, format), alignedBodyOffset: format.tensorOffset)
             )
-        case .livez, .readyz, .openapi, .metrics:
+        case .livez, .readyz, .openapi, .metrics, .page, .pageConfiguration:
             guard head.method == .get || head.method == .head else {
                 return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD")))
             }
@@ -107,6 +111,10 @@ public final class GradientHandler: HTTPHandler {
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ready\n".utf8))
         case .openapi:
             return Response(status: 200, contentType: "application/yaml", body: OpenAPIDocument.bytes)
+        case .page(let page):
+            return page.response
+        case .pageConfiguration:
+            return Page.configuration(authRequired: configuration.authToken != nil)
         case .metrics:
             return Response(
                 status: 200,

@@ -277,7 +277,10 @@ public struct JSONParser: ~Copyable {
             var piece = JSONParser(bytes, borrowing: borrowing)
             piece.depth = depth
             piece.index = starts[k]
-            results[k] = try? piece.readPiece(to: k + 1 < starts.count ? starts[k + 1] : close, last: k + 1 == starts.count)
+            results[k] = try? piece.readPiece(
+                to: k + 1 < starts.count ? starts[k + 1] : close,
+                last: k + 1 == starts.count
+            )
         }
         var items: [JSONValue] = []
         for k in 0..<pieces {
