@@ -136,9 +136,10 @@ public struct JSONWriter: TextOutputStream {
         if S.self == Double.self {
             // A block of numbers is printed into `scratch` (it stays in cache), then appended:
             // one copy, where reserving room in `bytes` first would mean zero-filling it.
+            // Sized for this array's first block (a small answer needs a small one), grown as needed.
             let block = 1024
-            let room = block * (ShortestDigits.maxBytes + 1) + ShortestDigits.slack  // a comma and a number each
-            if scratch.count < room { scratch = [UInt8](repeating: 0, count: room) }
+            let room = min(block, values.count) * (ShortestDigits.maxBytes + 1) + ShortestDigits.slack
+            if scratch.count < room { scratch = [UInt8](repeating: 0, count: max(room, 2 * scratch.count)) }
             var k = 0
             while k < values.count {
                 let n = min(block, values.count - k)
@@ -157,7 +158,7 @@ public struct JSONWriter: TextOutputStream {
                             p += ShortestDigits.write(unsafeBitCast(v, to: Double.self), to: p)
                         }
                     }
-                    precondition(p - first <= room - ShortestDigits.slack, "a number took more than its room")
+                    precondition(p - first <= buffer.count - ShortestDigits.slack, "a number took more than its room")
                     bytes.append(contentsOf: UnsafeBufferPointer(start: first, count: p - first))
                 }
                 k += n
