@@ -17,6 +17,8 @@ mutations=(
   "Sources/WireFormat/NumberReader.swift|s/v \&+ 0x0606_0606_0606_0606/v \&+ 0x0505_0505_0505_0505/|eight-digit test lets ':' through"
   "Sources/WireFormat/NumberReader.swift|s/(1 + (100 << 16))/(100 + (1 << 16))/|four-digit SWAR fold (digit pairs swapped)"
   "Sources/WireFormat/NumberReader.swift|s/if digitCount > 19 {/if digitCount > 20 {/|long numbers kept on the fast path"
+  "Sources/WireFormat/NumberReader.swift|s/if digitCount - zeros > 19 {/if digitCount - zeros > 20 {/|long numbers after leading zeros kept on the fast path"
+  "Sources/WireFormat/NumberReader.swift|s/                if p\[k\] == UInt8(ascii: \"0\") { zeros += 1 }/                zeros += 1/|the decimal point counted as a leading zero"
   "Sources/WireFormat/ShortestDigits.swift|s/((pairs \&\* 103) >> 10)/((pairs \&* 102) >> 10)/|eight-digit ASCII SWAR (÷10)"
   "Sources/WireFormat/ShortestDigits.swift|s/o\[exponent \&+ 1\] = UInt8(ascii: \".\")\$/o[exponent] = UInt8(ascii: \".\")/|decimal point one place early"
   "Sources/WireFormat/ShortestDigits.swift|s/while f % 10 == 0 {/while f % 100 == 0 {/|trailing zeros left on"

@@ -33,9 +33,9 @@ public enum NumberReader {
     /// The fast path reads the digits into one 64-bit significand, eight fraction digits at a
     /// time where eight are there (SWAR: one unaligned load, one test that all eight bytes are
     /// digits, three multiplications to fold them; the shape of simdjson's and fast_float's
-    /// `parse_eight_digits_unrolled`), then four, then one. A number of more than 19 digits
-    /// (leading zeros counted) is read again digit by digit by `readLong`, which drops what does
-    /// not fit and knows when `strtod` must decide.
+    /// `parse_eight_digits_unrolled`), then four, then one. A number of more than 19 significant
+    /// digits is read again digit by digit by `readLong`, which drops what does not fit and knows
+    /// when `strtod` must decide.
     @inline(__always)
     public static func read(_ p: UnsafePointer<UInt8>, from start: Int, end n: Int) -> (Double, Int)? {
         var i = start
@@ -94,7 +94,16 @@ public enum NumberReader {
             if i == exponentStart { return nil }
             exponent += exponentNegative ? -e : e
         }
-        if digitCount > 19 { return readLong(p, from: start, end: n) }
+        if digitCount > 19 {
+            // Leading zeros (0.000123…, common for small weights) add nothing to the significand.
+            var k = digitsStart
+            var zeros = 0
+            while k < i, p[k] == UInt8(ascii: "0") || p[k] == UInt8(ascii: ".") {
+                if p[k] == UInt8(ascii: "0") { zeros += 1 }
+                k += 1
+            }
+            if digitCount - zeros > 19 { return readLong(p, from: start, end: n) }
+        }
         if w <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             // Clinger: w and 10^|q| are exact doubles, so one rounding gives the nearest double.
             var v = Double(w)

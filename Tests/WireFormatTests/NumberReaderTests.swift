@@ -83,6 +83,31 @@ struct NumberReaderTests {
         }
     }
 
+    /// Small weights are written with leading zeros (0.000123…): up to 19 significant digits stay on
+    /// the fast path whatever the zeros, and more go to the long reader; both exact.
+    @Test("leading zeros before 1 to 21 significant digits")
+    func leadingZeros() {
+        var g = SeededGenerator(seed: 12)
+        for zeros in 0...8 {
+            for length in 1...21 {
+                for sign in ["", "-"] {
+                    for exponent in ["", "e-3", "E+12"] {
+                        var digits = String(Int.random(in: 1...9, using: &g))
+                        for _ in 1..<length { digits += String(Int.random(in: 0...9, using: &g)) }
+                        let number = sign + "0." + String(repeating: "0", count: zeros) + digits + exponent
+                        let text = Array(number.utf8)
+                        let got = text.withUnsafeBytes { NumberReader.read($0, from: 0) }
+                        let expected = strtod(number, nil)
+                        if got?.0.bitPattern != expected.bitPattern || got?.1 != text.count {
+                            Issue.record("\(number): read \(String(describing: got)), strtod \(expected)")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The fast path reads fraction digits eight, then four, then one at a time: every length from
     /// 1 to 21 digits (past 19 the long reader takes over), each followed by every kind of byte
     /// that may end a number, including the two next to the digits in ASCII (`/` and `:`), must
