@@ -252,4 +252,34 @@ struct EndToEndGradientTests {
         #expect(spec.text.hasPrefix("openapi: 3.1"))
         #expect(spec.text == (try String(contentsOf: fixtureURL("../../../openapi.yaml"), encoding: .utf8)))
     }
+
+    @Test("the page and its files are served from the binary, with a self-only policy, open with a token")
+    func page() throws {
+        let resources = fixtureURL("../../../Sources/GradientService/Resources/ui")
+        for token in [nil, "s3cret"] as [String?] {
+            let server = try LiveServer { service, _ in service.authToken = token }
+            let client = try server.client()
+            for (path, file, type) in [
+                ("/", "index.html", "text/html; charset=utf-8"),
+                ("/ui/app.js", "app.js", "text/javascript; charset=utf-8"),
+                ("/ui/app.css", "app.css", "text/css; charset=utf-8"),
+                ("/ui/icon.svg", "icon.svg", "image/svg+xml"),
+            ] {
+                let reply = try client.request("GET", path)
+                #expect(reply.status == 200, "\(path)")
+                #expect(reply.headers["content-type"] == type)
+                #expect(reply.headers["content-security-policy"]?.hasPrefix("default-src 'none'; script-src 'self'") == true)
+                #expect(reply.headers["x-content-type-options"] == "nosniff")
+                #expect(reply.body == Array(try Data(contentsOf: resources.appendingPathComponent(file))), "\(path)")
+            }
+            let configuration = try client.request("GET", "/ui/config.json")
+            #expect(configuration.text == #"{"authRequired":\#(token != nil)}"#)
+            let head = try client.request("HEAD", "/")
+            #expect(head.status == 200 && head.body.isEmpty)
+            let post = try client.request("POST", "/", body: Array("{}".utf8))
+            #expect(post.status == 405)
+            #expect(post.headers["allow"] == "GET, HEAD")
+            #expect(try client.request("GET", "/ui/missing.js").status == 404)
+        }
+    }
 }
