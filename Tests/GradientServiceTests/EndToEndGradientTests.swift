@@ -268,7 +268,9 @@ struct EndToEndGradientTests {
                 let reply = try client.request("GET", path)
                 #expect(reply.status == 200, "\(path)")
                 #expect(reply.headers["content-type"] == type)
-                #expect(reply.headers["content-security-policy"]?.hasPrefix("default-src 'none'; script-src 'self'") == true)
+                #expect(
+                    reply.headers["content-security-policy"]?.hasPrefix("default-src 'none'; script-src 'self'") == true
+                )
                 #expect(reply.headers["x-content-type-options"] == "nosniff")
                 #expect(reply.body == Array(try Data(contentsOf: resources.appendingPathComponent(file))), "\(path)")
             }
