@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients tls replicas load-smoke fuzz-smoke schemathesis docker-check clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis docker-check clean
 
 all: build
 
@@ -26,7 +26,7 @@ run: release
 
 # Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
 # and the end-to-end script against the release binary.
-test: test-deps lint test-unit spec-check deploy-check e2e browser clients tls replicas load-smoke fuzz-smoke schemathesis
+test: test-deps lint test-unit spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis
 	@echo "make test: all checks passed"
 
 test-deps:
@@ -59,6 +59,10 @@ browser: release test-deps
 clients: release test-deps
 	scripts/python-client-check.sh .build/release/backprop-server $(VENV)
 	scripts/swift-client-check.sh .build/release/backprop-server
+
+# The Open Inference Protocol (/v2) with tritonclient, and the KServe manifests.
+kserve: release test-deps
+	scripts/kserve-check.sh .build/release/backprop-server $(VENV)
 
 # HTTPS through microhttpd's GnuTLS with a certificate made on the spot.
 tls: release test-deps

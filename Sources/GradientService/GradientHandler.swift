@@ -37,6 +37,10 @@ public final class GradientHandler: HTTPHandler {
         /// The page at `/` and its files, and what the page asks first (`/ui/config.json`).
         case page(Page)
         case pageConfiguration
+        /// The Open Inference Protocol (KServe v2): health and metadata, and `infer` with the
+        /// length of a binary body's JSON part.
+        case v2(InferenceProtocol.Route)
+        case infer(model: String, Operation, jsonLength: Int?)
     }
 
     /// The route of `path`, before the method and headers are looked at (the body format of a
@@ -51,7 +55,8 @@ public final class GradientHandler: HTTPHandler {
         case "/openapi.yaml": .openapi
         case "/metrics": .metrics
         case "/ui/config.json": .pageConfiguration
-        default: Page(path: path).map(Route.page)
+        default:
+            path.hasPrefix("/v2") ? InferenceProtocol.route(path).map(Route.v2) : Page(path: path).map(Route.page)
         }
     }
 
@@ -72,6 +77,10 @@ public final class GradientHandler: HTTPHandler {
             return .worker(
                 Accepted(context: Route.compute(operation, format), alignedBodyOffset: format.tensorOffset)
             )
+        case .v2(let v2):
+            return v2Disposition(v2, head: head)
+        case .infer:
+            return .respond(render(.internalError()))
         case .livez, .readyz, .openapi, .metrics, .page, .pageConfiguration:
             guard head.method == .get || head.method == .head else {
                 return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD")))
@@ -115,6 +124,18 @@ public final class GradientHandler: HTTPHandler {
             return page.response
         case .pageConfiguration:
             return Page.configuration(authRequired: configuration.authToken != nil)
+        case .v2(let v2):
+            return v2Answer(v2, server: request.server)
+        case .infer(let model, let operation, let jsonLength):
+            let deadline = request.deadline
+            let body = request.body
+            _ = consume request
+            // The tensors are copied out while the body is held; it goes when this returns.
+            return withExtendedLifetime(body) {
+                infer(model: model, operation: operation, body: body.bytes, jsonLength: jsonLength) {
+                    DispatchTime.now() > deadline
+                }
+            }
         case .metrics:
             return Response(
                 status: 200,
@@ -125,18 +146,21 @@ public final class GradientHandler: HTTPHandler {
     }
 
     public func response(for rejection: Rejection, head: RequestHead) -> Response {
+        if head.path.hasPrefix("/v2") { return InferenceProtocol.error(problem(for: rejection)) }
+        return render(problem(for: rejection))
+    }
+
+    private func problem(for rejection: Rejection) -> Problem {
         switch rejection {
         case .bodyTooLarge(let limit):
-            return render(.tooLarge(nil, "the body is larger than \(limit) bytes (--max-body-bytes)"))
+            return .tooLarge(nil, "the body is larger than \(limit) bytes (--max-body-bytes)")
         case .overloaded:
-            return render(
-                .unavailable(
-                    "every worker is busy and the queue is full; retry later",
-                    retryAfter: configuration.retryAfterSeconds
-                )
+            return .unavailable(
+                "every worker is busy and the queue is full; retry later",
+                retryAfter: configuration.retryAfterSeconds
             )
         case .draining:
-            return render(.unavailable("the server is shutting down", retryAfter: configuration.retryAfterSeconds))
+            return .unavailable("the server is shutting down", retryAfter: configuration.retryAfterSeconds)
         }
     }
 
@@ -281,7 +305,7 @@ public final class GradientHandler: HTTPHandler {
         }
     }
 
-    private func authorize(_ head: RequestHead) -> Problem? {
+    func authorize(_ head: RequestHead) -> Problem? {
         guard let token = configuration.authToken else { return nil }
         guard let header = head.headers["authorization"] else {
             return .unauthorized("this server needs Authorization: Bearer <token>")

@@ -79,7 +79,11 @@ public final class ServiceMetrics: Sendable {
 
     /// The route label: known routes by name, anything else "other", so label sets stay bounded.
     static func routeLabel(_ path: String) -> String {
-        GradientHandler.route(path) == nil ? "other" : path
+        switch GradientHandler.route(path) {
+        case nil: "other"
+        case .v2(let route)?: InferenceProtocol.label(route)  // model names in paths are the client's
+        default: path
+        }
     }
 
     func recordRequest(

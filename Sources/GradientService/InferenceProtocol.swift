@@ -1,0 +1,819 @@
+import Backprop
+import HTTPServer
+import WireFormat
+
+/// The Open Inference Protocol (KServe v2 REST, as Triton speaks it) in front of the same
+/// computation as `/v1/*`: health, server and model metadata, and `infer` on the models
+/// `gradients` and `forward`, with the binary tensor extension.
+///
+/// An inference request is translated into the `/v1` request it means (every float input becomes a
+/// binary tensor of the request's dtype, in the order the `/v1` document names them) and computed
+/// by the same decoder, validator, limits and math, so the numbers are `/v1/gradients`' bit for
+/// bit; the `/v1` answer (asked for in its binary encoding) is then renamed into outputs. Faults
+/// come back as the protocol's `{"error": "..."}`, naming the input or parameter at fault, with
+/// `/v1`'s statuses.
+enum InferenceProtocol {
+    /// The models, by the name clients use in paths.
+    static let models: [(name: String, operation: Operation)] = [("gradients", .gradients), ("forward", .forward)]
+    static let version = "1"
+
+    enum Route: Sendable {
+        case live, ready, server
+        case model(String)
+        case modelReady(String)
+        case infer(String)
+    }
+
+    /// The route of a `/v2` path; nil for paths the protocol does not have. `/versions/1` may
+    /// follow a model's name; another version is a path that does not exist.
+    static func route(_ path: String) -> Route? {
+        switch path {
+        case "/v2": return .server
+        case "/v2/health/live": return .live
+        case "/v2/health/ready": return .ready
+        default: break
+        }
+        guard path.hasPrefix("/v2/models/") else { return nil }
+        var parts = path.dropFirst("/v2/models/".count).split(separator: "/", omittingEmptySubsequences: false)
+            .map(String.init)
+        guard let model = parts.first, !model.isEmpty else { return nil }
+        parts.removeFirst()
+        if parts.count >= 2 && parts[0] == "versions" {
+            guard parts[1] == version else { return nil }
+            parts.removeFirst(2)
+        }
+        switch parts {
+        case []: return .model(model)
+        case ["ready"]: return .modelReady(model)
+        case ["infer"]: return .infer(model)
+        default: return nil
+        }
+    }
+
+    /// A bounded label for metrics (model names in paths are the client's choice).
+    static func label(_ route: Route) -> String {
+        switch route {
+        case .live: "/v2/health/live"
+        case .ready: "/v2/health/ready"
+        case .server: "/v2"
+        case .model: "/v2/models/{model}"
+        case .modelReady: "/v2/models/{model}/ready"
+        case .infer: "/v2/models/{model}/infer"
+        }
+    }
+
+    static func operation(of model: String) -> Operation? { models.first { $0.name == model }?.operation }
+
+    // MARK: - Answers
+
+    static func json(_ status: Int, _ write: (inout JSONWriter) -> Void) -> Response {
+        var w = JSONWriter()
+        write(&w)
+        return Response(status: status, contentType: "application/json", body: w.bytes)
+    }
+
+    /// `{"error": "..."}` with the status and headers (Retry-After, WWW-Authenticate) of `problem`.
+    static func error(_ problem: Problem, status: Int? = nil) -> Response {
+        var response = json(status ?? problem.status) { w in
+            w.beginObject()
+            w.key("error")
+            w.string(problem.detail)
+            w.endObject()
+        }
+        response.headers += problem.headers
+        return response
+    }
+
+    static func unknownModel(_ model: String) -> Response {
+        var problem = Problem.notFound("/v2/models/\(model)")
+        problem.detail =
+            "unknown model \"\(model)\"; this server has \(models.map { "\"\($0.name)\"" }.joined(separator: " and "))"
+        return error(problem)
+    }
+
+    static func serverMetadata(version: String) -> Response {
+        json(200) { w in
+            w.beginObject()
+            w.key("name")
+            w.string("backprop-server")
+            w.key("version")
+            w.string(version)
+            w.key("extensions")
+            w.beginArray()
+            w.string("binary_tensor_data")
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    /// Inputs and outputs with -1 for free dimensions, for networks of up to `maxLayers` layers.
+    static func modelMetadata(_ model: String, _ operation: Operation, maxLayers: Int) -> Response {
+        func tensor(_ w: inout JSONWriter, _ name: String, _ datatype: String, _ rank: Int) {
+            w.beginObject()
+            w.key("name")
+            w.string(name)
+            w.key("datatype")
+            w.string(datatype)
+            w.key("shape")
+            w.beginArray()
+            for _ in 0..<rank { w.integer(-1) }
+            w.endArray()
+            w.endObject()
+        }
+        return json(200) { w in
+            w.beginObject()
+            w.key("name")
+            w.string(model)
+            w.key("versions")
+            w.beginArray()
+            w.string(version)
+            w.endArray()
+            w.key("platform")
+            w.string("backprop-server")
+            w.key("inputs")
+            w.beginArray()
+            for l in 1...maxLayers {
+                tensor(&w, "W\(l)", "FP64", 2)
+                tensor(&w, "b\(l)", "FP64", 1)
+            }
+            tensor(&w, "inputs", "FP64", 2)
+            tensor(&w, "targets", "FP64", 2)
+            tensor(&w, "labels", "INT64", 1)
+            w.endArray()
+            w.key("outputs")
+            w.beginArray()
+            if operation == .gradients || operation == .forward { tensor(&w, "loss", "FP64", 1) }
+            for l in 1...maxLayers {
+                if operation == .gradients {
+                    tensor(&w, "delta\(l)", "FP64", 2)
+                    tensor(&w, "weightGradient\(l)", "FP64", 2)
+                    tensor(&w, "biasGradient\(l)", "FP64", 1)
+                }
+                tensor(&w, "preactivation\(l)", "FP64", 2)
+                tensor(&w, "activation\(l)", "FP64", 2)
+            }
+            if operation == .gradients { tensor(&w, "inputGradient", "FP64", 2) }
+            w.endArray()
+            w.endObject()
+        }
+    }
+}
+
+// MARK: - Inference
+
+/// One inference request, read from the protocol's JSON (and binary section), before translation.
+struct InferenceRequest {
+    struct Input {
+        var name: String
+        var datatype: String
+        var shape: [Int]
+        /// The numbers of a JSON `data` (flattened), or the range of its bytes in the binary section.
+        var numbers: [Double]?
+        var bytes: Range<Int>?
+    }
+
+    var id: String?
+    var inputs: [Input] = []
+    /// Requested outputs by name, and whether each goes as binary (nil: the request's default).
+    var outputs: [(name: String, binary: Bool?)]?
+    var binaryByDefault = false
+    var parameters: [String: JSONValue] = [:]
+
+    /// The float datatypes and their wire dtype.
+    static let floatTypes = ["FP32": DType.float32, "FP64": DType.float64]
+    static let intTypes: Set<String> = ["INT32", "INT64"]
+
+    /// Reads the protocol's JSON object; `binary` is the byte count after the JSON part.
+    init(_ root: JSONValue, binary: Int) throws(Problem) {
+        guard case .object(let members) = root else { throw Problem.badRequest("the request must be a JSON object") }
+        let allowed = ["id", "parameters", "inputs", "outputs"]
+        if let unknown = members.first(where: { !allowed.contains($0.key) }) {
+            throw Problem.badRequest(
+                "unknown member \"\(unknown.key)\" in the request; allowed: \(allowed.joined(separator: ", "))"
+            )
+        }
+        if let id = root["id"] {
+            guard let text = id.stringValue else { throw Problem.badRequest("\"id\" must be a string") }
+            self.id = text
+        }
+        if let parameters = root["parameters"] {
+            guard case .object(let list) = parameters else {
+                throw Problem.badRequest("\"parameters\" must be an object")
+            }
+            for (key, value) in list { self.parameters[key] = value }
+            if case .bool(let on)? = self.parameters["binary_data_output"] { binaryByDefault = on }
+        }
+        guard let inputList = root["inputs"]?.arrayElements else {
+            throw Problem.badRequest("the request needs \"inputs\", an array of tensors")
+        }
+        var offset = 0
+        for item in inputList {
+            guard let name = item["name"]?.stringValue else {
+                throw Problem.badRequest("every input needs a \"name\"")
+            }
+            guard let datatype = item["datatype"]?.stringValue else {
+                throw Problem.badRequest(
+                    "input \(name): needs a \"datatype\" (FP32 or FP64; INT32 or INT64 for labels)"
+                )
+            }
+            guard let dims = item["shape"]?.arrayElements else {
+                throw Problem.badRequest("input \(name): needs a \"shape\", an array of dimensions")
+            }
+            var shape: [Int] = []
+            for d in dims {
+                guard case .number(let x) = d, x >= 0, x == x.rounded(), x < 1e15 else {
+                    throw Problem.badRequest("input \(name): the shape's dimensions must be non-negative integers")
+                }
+                shape.append(Int(x))
+            }
+            var input = Input(name: name, datatype: datatype, shape: shape)
+            if let size = item["parameters"]?["binary_data_size"] {
+                guard case .number(let n) = size, n >= 0, n == n.rounded(), n < 1e15 else {
+                    throw Problem.badRequest("input \(name): binary_data_size must be a non-negative integer")
+                }
+                input.bytes = offset..<(offset + Int(n))
+                offset += Int(n)
+            } else if let data = item["data"] {
+                var numbers: [Double] = []
+                guard Self.flatten(data, into: &numbers) else {
+                    throw Problem.badRequest("input \(name): \"data\" must be an array of numbers (nested or flat)")
+                }
+                input.numbers = numbers
+            } else {
+                throw Problem.badRequest("input \(name): needs \"data\" or parameters.binary_data_size")
+            }
+            if inputs.contains(where: { $0.name == name }) { throw Problem.badRequest("input \(name) is given twice") }
+            inputs.append(input)
+        }
+        guard offset == binary else {
+            throw Problem.badRequest(
+                "the inputs' binary_data_size add up to \(offset) bytes, but \(binary) follow the JSON part"
+            )
+        }
+        if let outputList = root["outputs"] {
+            guard let list = outputList.arrayElements else { throw Problem.badRequest("\"outputs\" must be an array") }
+            var outputs: [(String, Bool?)] = []
+            for item in list {
+                guard let name = item["name"]?.stringValue else {
+                    throw Problem.badRequest("every output needs a \"name\"")
+                }
+                var binary: Bool?
+                if case .bool(let on)? = item["parameters"]?["binary_data"] { binary = on }
+                outputs.append((name, binary))
+            }
+            self.outputs = outputs
+        }
+    }
+
+    private static func flatten(_ value: JSONValue, into out: inout [Double]) -> Bool {
+        switch value {
+        case .numbers(let xs):
+            out.append(contentsOf: xs)
+            return true
+        case .array(let items):
+            for item in items where !flatten(item, into: &out) { return false }
+            return true
+        case .number(let x):
+            out.append(x)
+            return true
+        default: return false
+        }
+    }
+
+    /// A string parameter, if given.
+    func parameter(_ name: String) throws(Problem) -> String? {
+        guard let value = parameters[name] else { return nil }
+        guard let text = value.stringValue else { throw Problem.badRequest("parameter \"\(name)\" must be a string") }
+        return text
+    }
+}
+
+extension GradientHandler {
+    /// Computes one `infer` on `body` (its JSON part `jsonLength` bytes long when binary).
+    func infer(
+        model: String,
+        operation: Operation,
+        body: UnsafeRawBufferPointer,
+        jsonLength: Int?,
+        shouldStop: @escaping () -> Bool
+    ) -> Response {
+        do throws(Problem) {
+            return try inferOrThrow(
+                model: model,
+                operation: operation,
+                body: body,
+                jsonLength: jsonLength,
+                shouldStop: shouldStop
+            )
+        } catch {
+            return InferenceProtocol.error(error)
+        }
+    }
+
+    private func inferOrThrow(
+        model: String,
+        operation: Operation,
+        body: UnsafeRawBufferPointer,
+        jsonLength: Int?,
+        shouldStop: @escaping () -> Bool
+    ) throws(Problem) -> Response {
+        let headLength = jsonLength ?? body.count
+        guard headLength <= body.count else {
+            throw Problem.badRequest(
+                "Inference-Header-Content-Length is \(headLength) but the body has \(body.count) bytes"
+            )
+        }
+        let head = UnsafeRawBufferPointer(rebasing: body[0..<headLength])
+        let tail = UnsafeRawBufferPointer(rebasing: body[headLength..<body.count])
+        let root: JSONValue
+        do throws(WireError) {
+            root = try JSONParser.parse(head)
+        } catch {
+            if case .malformed(let offset, let reason) = error {
+                let (line, column) = JSONParser.location(of: offset, in: head)
+                throw Problem.malformed("\(reason) at line \(line), column \(column) (byte \(offset))")
+            }
+            throw Problem(error)
+        }
+        let request = try InferenceRequest(root, binary: tail.count)
+        let translated = try translate(request, operation: operation, tail: tail)
+        let result = translated.bytes.withUnsafeBytes { bytes -> Result<Encoded, Problem> in
+            do throws(Problem) {
+                return .success(
+                    try compute(
+                        operation,
+                        bytes: bytes,
+                        format: .binary(jsonLength: translated.headLength),
+                        shouldStop: shouldStop
+                    )
+                )
+            } catch {
+                return .failure(error)
+            }
+        }
+        let encoded: Encoded
+        switch result {
+        case .success(let answer): encoded = answer
+        case .failure(let problem): throw problem.named(by: translated.names)
+        }
+        return try outputs(of: encoded, request: request, model: model, dtype: translated.dtype)
+    }
+
+    /// The `/v1` request an inference request means: a small JSON head naming every float input as
+    /// a binary tensor, then their bytes in the head's order; and which input each pointer names.
+    private struct Translated {
+        var bytes: [UInt8]
+        var headLength: Int
+        var dtype: DType
+        var names: [(pointer: String, name: String)]
+    }
+
+    private func translate(
+        _ request: InferenceRequest,
+        operation: Operation,
+        tail: UnsafeRawBufferPointer
+    ) throws(Problem) -> Translated {
+        var byName: [String: InferenceRequest.Input] = [:]
+        for input in request.inputs { byName[input.name] = input }
+        var depth = 0
+        while byName["W\(depth + 1)"] != nil { depth += 1 }
+        let known = Set((1...max(depth, 1)).flatMap { ["W\($0)", "b\($0)"] } + ["inputs", "targets", "labels"])
+        if let stray = request.inputs.first(where: { !known.contains($0.name) }) {
+            throw Problem.badRequest(
+                "unknown input \"\(stray.name)\"; the inputs are W1…WL (without gaps), b1…bL, inputs, and targets or labels"
+            )
+        }
+        guard depth > 0 else { throw Problem.badRequest("the request needs the weights of layer 1 as input \"W1\"") }
+        guard byName["inputs"] != nil else { throw Problem.badRequest("the request needs the input \"inputs\"") }
+        // One float datatype for all: the computation's.
+        var dtype: DType?
+        for input in request.inputs where input.name != "labels" {
+            guard let type = InferenceRequest.floatTypes[input.datatype] else {
+                throw Problem.badRequest("input \(input.name): datatype must be FP32 or FP64, got \(input.datatype)")
+            }
+            if let dtype, dtype != type {
+                throw Problem.badRequest(
+                    "input \(input.name): datatype \(input.datatype) differs from the other inputs' (\(dtype == .float32 ? "FP32" : "FP64")); all float inputs share one datatype, the computation's"
+                )
+            }
+            dtype = type
+        }
+        let type = dtype ?? .float64
+        if let labels = byName["labels"], !InferenceRequest.intTypes.contains(labels.datatype) {
+            throw Problem.badRequest("input labels: datatype must be INT32 or INT64, got \(labels.datatype)")
+        }
+        let activations = try request.parameter("activations")?.split(separator: ",", omittingEmptySubsequences: false)
+            .map(trimmed)
+        if let activations, activations.count != depth {
+            throw Problem.badRequest(
+                "parameter activations: \(activations.count) given for \(depth) layers (W1…W\(depth)); one per layer, separated by commas"
+            )
+        }
+
+        // The head, and the tensors' bytes in the head's order.
+        var names: [(String, String)] = [
+            ("/loss", "parameter loss"), ("/options/reduction", "parameter reduction"),
+            ("/options/include", "parameter include"),
+        ]
+        var payload: [InferenceRequest.Input] = []
+        var w = JSONWriter()
+        let limit = configuration.limits.maxTensorElements
+        func tensor(_ input: InferenceRequest.Input, rank: Int, pointer: String) throws(Problem) {
+            guard input.shape.count == rank else {
+                throw Problem.badRequest(
+                    "input \(input.name): shape \(input.shape) has \(input.shape.count) dimension\(input.shape.count == 1 ? "" : "s"), \(rank) expected"
+                )
+            }
+            var count = 1
+            for d in input.shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                if overflow || product > limit {
+                    throw Problem.tooLarge(
+                        nil,
+                        "input \(input.name): shape \(input.shape) is over the limit of \(limit) elements"
+                    )
+                }
+                count = product
+            }
+            if let numbers = input.numbers, numbers.count != count {
+                throw Problem.badRequest(
+                    "input \(input.name): shape \(input.shape) needs \(count) values, data has \(numbers.count)"
+                )
+            }
+            if let bytes = input.bytes, bytes.count != count * type.byteWidth {
+                throw Problem.badRequest(
+                    "input \(input.name): shape \(input.shape) of \(input.datatype) needs \(count * type.byteWidth) bytes, binary_data_size is \(bytes.count)"
+                )
+            }
+            w.beginObject()
+            w.key("shape")
+            w.beginArray()
+            for d in input.shape { w.integer(d) }
+            w.endArray()
+            w.key("dtype")
+            w.string(type.wireName)
+            w.key("binaryDataSize")
+            w.integer(count * type.byteWidth)
+            w.endObject()
+            names.append((pointer, input.name))
+            payload.append(input)
+        }
+        w.beginObject()
+        w.key("network")
+        w.beginObject()
+        w.key("layers")
+        w.beginArray()
+        for l in 1...depth {
+            w.beginObject()
+            w.key("weights")
+            try tensor(byName["W\(l)"]!, rank: 2, pointer: "/network/layers/\(l - 1)/weights")
+            if let b = byName["b\(l)"] {
+                w.key("biases")
+                try tensor(b, rank: 1, pointer: "/network/layers/\(l - 1)/biases")
+            }
+            if let spec = activations?[l - 1], !spec.isEmpty {
+                let parts = spec.split(separator: ":", maxSplits: 1)
+                w.key("activation")
+                w.string(String(parts[0]))
+                if parts.count == 2 {
+                    guard let alpha = Double(parts[1]), alpha.isFinite else {
+                        throw Problem.badRequest(
+                            "parameter activations: \"\(spec)\" has a parameter that is not a number"
+                        )
+                    }
+                    w.key("alpha")
+                    w.number(alpha)
+                }
+            }
+            names.append(("/network/layers/\(l - 1)/activation", "parameter activations (layer \(l))"))
+            names.append(("/network/layers/\(l - 1)/alpha", "parameter activations (layer \(l))"))
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        w.key("batch")
+        w.beginObject()
+        w.key("inputs")
+        try tensor(byName["inputs"]!, rank: 2, pointer: "/batch/inputs")
+        if let targets = byName["targets"] {
+            w.key("targets")
+            try tensor(targets, rank: 2, pointer: "/batch/targets")
+        }
+        if let labels = byName["labels"] {
+            guard labels.shape.count == 1 else {
+                throw Problem.badRequest("input labels: shape \(labels.shape) must have 1 dimension")
+            }
+            w.key("labels")
+            w.beginArray()
+            if let numbers = labels.numbers {
+                guard numbers.count == labels.shape[0] else {
+                    throw Problem.badRequest(
+                        "input labels: shape \(labels.shape) needs \(labels.shape[0]) values, data has \(numbers.count)"
+                    )
+                }
+                for x in numbers { w.number(x) }
+            } else if let range = labels.bytes {
+                let width = labels.datatype == "INT32" ? 4 : 8
+                guard range.count == labels.shape[0] * width else {
+                    throw Problem.badRequest(
+                        "input labels: shape \(labels.shape) of \(labels.datatype) needs \(labels.shape[0] * width) bytes, binary_data_size is \(range.count)"
+                    )
+                }
+                for k in 0..<labels.shape[0] {
+                    let at = range.lowerBound + k * width
+                    let value =
+                        width == 4
+                        ? Int(Int32(littleEndian: tail.loadUnaligned(fromByteOffset: at, as: Int32.self)))
+                        : Int(Int64(littleEndian: tail.loadUnaligned(fromByteOffset: at, as: Int64.self)))
+                    w.integer(value)
+                }
+            }
+            w.endArray()
+            names.append(("/batch/labels", "labels"))
+        }
+        w.endObject()
+        if let loss = try request.parameter("loss") {
+            w.key("loss")
+            w.string(loss)
+        } else if operation == .gradients {
+            throw Problem.badRequest("parameter loss is needed: quadratic, mse, cross_entropy or binary_cross_entropy")
+        }
+        w.key("options")
+        w.beginObject()
+        w.key("dtype")
+        w.string(type.wireName)
+        if let reduction = try request.parameter("reduction") {
+            w.key("reduction")
+            w.string(reduction)
+        }
+        w.key("encoding")
+        w.string("binary")
+        let include = try self.include(request, operation: operation)
+        if !include.isEmpty || operation == .gradients {
+            w.key("include")
+            w.beginArray()
+            for q in include { w.string(q) }
+            w.endArray()
+        }
+        w.endObject()
+        w.endObject()
+
+        var bytes = w.bytes
+        let headLength = bytes.count
+        bytes.reserveCapacity(headLength + payload.reduce(0) { $0 + $1.shape.reduce(1, *) * type.byteWidth })
+        for input in payload {
+            if let range = input.bytes {
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: tail[range]))
+            } else if let numbers = input.numbers {
+                // The same conversion as a nested /v1 tensor: the JSON number as a double, then the dtype.
+                if type == .float32 {
+                    for x in numbers {
+                        withUnsafeBytes(of: Float(x).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+                    }
+                } else {
+                    for x in numbers { withUnsafeBytes(of: x.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+                }
+            }
+        }
+        return Translated(bytes: bytes, headLength: headLength, dtype: type, names: names)
+    }
+
+    /// The `/v1` quantities to compute: the `include` parameter (or the default), and whatever
+    /// the requested outputs need besides.
+    private func include(_ request: InferenceRequest, operation: Operation) throws(Problem) -> [String] {
+        var include: [String]
+        if let given = try request.parameter("include") {
+            include = given.split(separator: ",").map(trimmed)
+        } else {
+            include = operation == .gradients ? ["delta", "weightGradient", "biasGradient"] : []
+        }
+        for (name, _) in request.outputs ?? [] {
+            guard let quantity = Self.quantity(of: name, operation: operation) else {
+                throw Problem.badRequest("unknown output \"\(name)\" for model \(operation.wireName)")
+            }
+            if let quantity, !include.contains(quantity) { include.append(quantity) }
+        }
+        return include
+    }
+
+    /// The `/v1` quantity an output name asks for: nil for `loss` (always there) and the forward
+    /// model's outputs; `.none` (outer nil) for a name that is not an output.
+    private static func quantity(of name: String, operation: Operation) -> String?? {
+        if name == "loss" { return .some(nil) }
+        if name == "inputGradient" { return operation == .gradients ? "inputGradient" : .none }
+        let quantities =
+            operation == .gradients
+            ? ["delta", "weightGradient", "biasGradient", "preactivation", "activation"]
+            : ["preactivation", "activation"]
+        for q in quantities where name.hasPrefix(q) {
+            if let l = Int(name.dropFirst(q.count)), l >= 1 { return q }
+        }
+        // The forward model always has its network's output as activation{L}.
+        if operation == .forward, name.hasPrefix("activation"), Int(name.dropFirst("activation".count)) != nil {
+            return .some(nil)
+        }
+        return .none
+    }
+
+    /// The protocol's answer from the `/v1` binary answer: outputs named, selected and encoded.
+    private func outputs(
+        of encoded: Encoded,
+        request: InferenceRequest,
+        model: String,
+        dtype: DType
+    ) throws(Problem) -> Response {
+        guard let answer = try? JSONParser.parse(encoded.json) else { throw Problem.internalError() }
+        var parts = encoded.binary.makeIterator()
+        var available: [(name: String, shape: [Int], part: BinaryPart)] = []
+        func take(_ name: String, _ tensor: JSONValue?) throws(Problem) {
+            guard let tensor, let dims = tensor["shape"]?.arrayElements, let part = parts.next() else { return }
+            var shape: [Int] = []
+            for d in dims { if case .number(let x) = d { shape.append(Int(x)) } }
+            available.append((name, shape, part))
+        }
+        var loss: Double?
+        if case .number(let x)? = answer["loss"] { loss = x }
+        // Document order of the /v1 binary answer: forward's outputs, then per layer, then the
+        // input gradient.
+        let layerCount = answer["layers"]?.arrayElements?.count ?? 0
+        if let outputs = answer["outputs"] {
+            let depth = layerCount > 0 ? layerCount : (try? forwardDepth(request)) ?? 1
+            try take("activation\(depth)", outputs)
+        }
+        for item in answer["layers"]?.arrayElements ?? [] {
+            guard case .number(let x)? = item["layer"], case .object(let members) = item else { continue }
+            let l = Int(x)
+            // In the order the answer wrote them: that is the order of their bytes.
+            for (q, value) in members where value["binaryDataSize"] != nil {
+                if q == "activation", available.contains(where: { $0.name == "activation\(l)" }) {
+                    _ = parts.next()  // the forward model's output, asked for twice
+                    continue
+                }
+                try take("\(q)\(l)", value)
+            }
+        }
+        if let gradient = answer["inputGradient"] { try take("inputGradient", gradient) }
+
+        // Selection: the requested outputs, in their order; else loss and everything computed.
+        var selected: [(name: String, shape: [Int], part: BinaryPart?, binary: Bool)] = []
+        if let requested = request.outputs {
+            for (name, binary) in requested {
+                if name == "loss" {
+                    guard loss != nil else {
+                        throw Problem.badRequest("output loss needs targets (or labels) and a loss")
+                    }
+                    selected.append((name, [1], nil, binary ?? request.binaryByDefault))
+                } else if let found = available.first(where: { $0.name == name }) {
+                    selected.append((name, found.shape, found.part, binary ?? request.binaryByDefault))
+                } else {
+                    throw Problem.badRequest("output \(name) is not in this answer (is the layer there?)")
+                }
+            }
+        } else {
+            if loss != nil { selected.append(("loss", [1], nil, request.binaryByDefault)) }
+            for a in available { selected.append((a.name, a.shape, a.part, request.binaryByDefault)) }
+        }
+
+        var w = JSONWriter()
+        var tail: [BinaryPart] = []
+        let datatype = dtype == .float32 ? "FP32" : "FP64"
+        w.beginObject()
+        w.key("model_name")
+        w.string(model)
+        w.key("model_version")
+        w.string(InferenceProtocol.version)
+        if let id = request.id {
+            w.key("id")
+            w.string(id)
+        }
+        w.key("outputs")
+        w.beginArray()
+        for output in selected {
+            w.beginObject()
+            w.key("name")
+            w.string(output.name)
+            w.key("datatype")
+            w.string(datatype)
+            w.key("shape")
+            w.beginArray()
+            for d in output.shape { w.integer(d) }
+            w.endArray()
+            let byteCount = output.part?.byteCount ?? dtype.byteWidth
+            if output.binary {
+                w.key("parameters")
+                w.beginObject()
+                w.key("binary_data_size")
+                w.integer(byteCount)
+                w.endObject()
+                if let part = output.part {
+                    tail.append(part)
+                } else if let loss {
+                    let values: BinaryPart =
+                        dtype == .float32 ? BinaryPart(TensorStorage([Float(loss)])) : BinaryPart(TensorStorage([loss]))
+                    tail.append(values)
+                }
+            } else {
+                w.key("data")
+                if let part = output.part {
+                    switch part {
+                    case .float32(let v): v.withUnsafeBufferPointer { w.numbers($0) }
+                    case .float64(let v): v.withUnsafeBufferPointer { w.numbers($0) }
+                    }
+                } else if let loss {
+                    w.beginArray()
+                    if dtype == .float32 { w.number(Float(loss)) } else { w.number(loss) }
+                    w.endArray()
+                }
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return Encoded(json: w.bytes, binary: tail).response
+    }
+
+    private func forwardDepth(_ request: InferenceRequest) throws -> Int {
+        var depth = 0
+        while request.inputs.contains(where: { $0.name == "W\(depth + 1)" }) { depth += 1 }
+        return depth
+    }
+}
+
+extension Problem {
+    /// The same fault, its message naming the inference input or parameter its pointer points into.
+    func named(by names: [(pointer: String, name: String)]) -> Problem {
+        var copy = self
+        guard let pointer else { return copy }
+        if let match = names.filter({ pointer == $0.pointer || pointer.hasPrefix($0.pointer + "/") })
+            .max(by: { $0.pointer.count < $1.pointer.count })
+        {
+            let subject = match.name.hasPrefix("parameter") ? match.name : "input \(match.name)"
+            copy.detail = "\(subject): \(detail)"
+        }
+        return copy
+    }
+}
+
+/// `text` without leading and trailing spaces.
+private func trimmed(_ text: Substring) -> String {
+    String(text.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+}
+
+extension GradientHandler {
+    /// What to do with a `/v2` request once its head is known.
+    func v2Disposition(_ route: InferenceProtocol.Route, head: RequestHead) -> Disposition {
+        switch route {
+        case .infer(let model):
+            guard head.method == .post else {
+                return .respond(InferenceProtocol.error(.methodNotAllowed(head.method.name, allow: "POST")))
+            }
+            guard let operation = InferenceProtocol.operation(of: model) else {
+                return .respond(InferenceProtocol.unknownModel(model))
+            }
+            if let problem = authorize(head) { return .respond(InferenceProtocol.error(problem)) }
+            // Triton's rule: the length header makes the body binary, whatever its media type.
+            var jsonLength: Int?
+            if let given = head.headers[BodyFormat.jsonLengthHeader] {
+                guard let n = Int(given), n >= 0 else {
+                    return .respond(
+                        InferenceProtocol.error(
+                            .badRequest(
+                                "Inference-Header-Content-Length must be a non-negative integer, got \"\(given)\""
+                            )
+                        )
+                    )
+                }
+                jsonLength = n
+            }
+            return .worker(Accepted(context: Route.infer(model: model, operation, jsonLength: jsonLength)))
+        case .live, .ready, .server, .model, .modelReady:
+            guard head.method == .get || head.method == .head else {
+                return .respond(InferenceProtocol.error(.methodNotAllowed(head.method.name, allow: "GET, HEAD")))
+            }
+            return .inline(Accepted(context: Route.v2(route)))
+        }
+    }
+
+    /// Health and metadata.
+    func v2Answer(_ route: InferenceProtocol.Route, server: any ServerStatus) -> Response {
+        let ready = !(server.isDraining || server.isSaturated)
+        switch route {
+        case .live:
+            return Response(status: 200)
+        case .ready:
+            return Response(status: ready ? 200 : 503)
+        case .server:
+            return InferenceProtocol.serverMetadata(version: BuildInfo.version)
+        case .model(let model):
+            guard let operation = InferenceProtocol.operation(of: model) else {
+                return InferenceProtocol.unknownModel(model)
+            }
+            return InferenceProtocol.modelMetadata(model, operation, maxLayers: configuration.limits.maxLayers)
+        case .modelReady(let model):
+            guard InferenceProtocol.operation(of: model) != nil else { return InferenceProtocol.unknownModel(model) }
+            return Response(status: ready ? 200 : 503)
+        case .infer:
+            return InferenceProtocol.error(.internalError())
+        }
+    }
+}
