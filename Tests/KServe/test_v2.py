@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -228,3 +229,13 @@ def test_the_kserve_manifests():
     assert predictor["scaleMetric"] == "concurrency" and predictor["scaleTarget"] >= 1
     assert predictor["containerConcurrency"] >= predictor["scaleTarget"]
     assert predictor["maxReplicas"] >= predictor["minReplicas"]
+
+
+def test_the_readme_example_runs(server):
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    block = next(b for b in readme.split("```python\n")[1:] if "tritonclient" in b.split("```")[0]).split("```")[0]
+    assert len(block.strip().splitlines()) == 5
+    result = subprocess.run([sys.executable, "-c", block.replace("127.0.0.1:8080", server.url)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[1.31078176]")
