@@ -740,6 +740,24 @@ extension GradientHandler {
 }
 
 extension Problem {
+    /// A /v1 message in the protocol's names: "layers[k]" (the /v1 document's layer index) is W{k+1}.
+    static func inInputNames(_ detail: String) -> String {
+        var out = ""
+        var rest = Substring(detail)
+        while let open = rest.firstRange(of: "layers[") {
+            out += rest[..<open.lowerBound]
+            let after = rest[open.upperBound...]
+            guard let close = after.firstIndex(of: "]"), let k = Int(after[..<close]) else {
+                out += rest[open]
+                rest = after
+                continue
+            }
+            out += "W\(k + 1)"
+            rest = after[after.index(after: close)...]
+        }
+        return out + rest
+    }
+
     /// The same fault, its message naming the inference input or parameter its pointer points into.
     func named(by names: [(pointer: String, name: String)]) -> Problem {
         var copy = self
@@ -748,7 +766,7 @@ extension Problem {
             .max(by: { $0.pointer.count < $1.pointer.count })
         {
             let subject = match.name.hasPrefix("parameter") ? match.name : "input \(match.name)"
-            copy.detail = "\(subject): \(detail)"
+            copy.detail = "\(subject): \(Self.inInputNames(detail))"
         }
         return copy
     }
