@@ -3,16 +3,15 @@ release server on an ephemeral port. Run by scripts/browser-check.sh (make brows
 Screenshots (desktop and phone) are left in $BROWSER_ARTIFACTS."""
 import json
 import os
-import socket
-import subprocess
-import time
-import urllib.error
+import sys
 import urllib.request
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-BIN = os.environ["BACKPROP_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
+from live_server import LiveServer  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = os.environ.get("BROWSER_ARTIFACTS", ".build/browser-artifacts")
 
@@ -27,36 +26,8 @@ EXAMPLE = {
 }
 
 
-class Server:
-    def __init__(self, *args):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([BIN, "--port", str(self.port), "--log-level", "error", *args])
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.base + "/livez", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
-
-    def post(self, path, body, token=None):
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+class Server(LiveServer):
+    pass
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ written by others) against the release server (BACKPROP_BIN) on ephemeral ports.
 scripts/kserve-check.sh (make kserve, part of make test)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,9 @@ import tritonclient.http as httpclient
 import yaml
 from tritonclient.utils import InferenceServerException
 
-BIN = os.environ["BACKPROP_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
+from live_server import LiveServer  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 W1 = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
@@ -34,30 +35,15 @@ V1 = {
 PARAMETERS = {"activations": "sigmoid,identity", "loss": "quadratic"}
 
 
-class Server:
-    def __init__(self, *args):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([BIN, "--port", str(self.port), "--log-level", "error", *args])
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://{self.url}/livez", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+class Server(LiveServer):
+    @property
+    def url(self):
+        return self.host  # tritonclient takes host:port
 
     def v1(self, body):
-        request = urllib.request.Request(f"http://{self.url}/v1/gradients", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        status, answer = self.post("/v1/gradients", body)
+        assert status == 200, answer
+        return answer
 
 
 @pytest.fixture(scope="module")

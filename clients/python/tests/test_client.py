@@ -8,46 +8,26 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
 
 from backprop_client import AsyncClient, Client, ProblemError
 
-BIN = os.environ["BACKPROP_BIN"]
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "scripts", "lib"))
+from live_server import LiveServer  # noqa: E402
+
 README = os.path.join(os.path.dirname(__file__), "..", "README.md")
 
 
-class Server:
-    def __init__(self, *args):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([BIN, "--port", str(self.port), "--log-level", "error", *args])
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(self.url + "/livez", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+class Server(LiveServer):
+    @property
+    def url(self):
+        return self.base
 
     def raw(self, path, body):
         """The API's own JSON answer for a plain-JSON body, without the client."""
-        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+        return self.post(path, body)
 
 
 @pytest.fixture(scope="module")
