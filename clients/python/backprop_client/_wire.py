@@ -25,7 +25,7 @@ def _is_float_array(value: Any) -> bool:
 def float_bytes(body: Any) -> int:
     """Bytes of float numpy arrays anywhere in `body`."""
     if _is_float_array(body):
-        return int(body.size) * 8
+        return int(body.nbytes)
     if isinstance(body, Mapping):
         return sum(float_bytes(v) for v in body.values())
     if isinstance(body, (list, tuple)):
