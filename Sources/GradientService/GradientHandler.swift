@@ -56,12 +56,17 @@ public final class GradientHandler: HTTPHandler {
         case "/metrics": .metrics
         case "/ui/config.json": .pageConfiguration
         default:
-            path.hasPrefix("/v2") ? InferenceProtocol.route(path).map(Route.v2) : Page(path: path).map(Route.page)
+            InferenceProtocol.owns(path)
+                ? InferenceProtocol.route(path).map(Route.v2) : Page(path: path).map(Route.page)
         }
     }
 
     public func disposition(for head: RequestHead) -> Disposition {
-        guard let route = Self.route(head.path) else { return .respond(render(.notFound(head.path))) }
+        guard let route = Self.route(head.path) else {
+            // Under /v2 even a wrong path is answered in the protocol's form.
+            let problem = Problem.notFound(head.path)
+            return .respond(InferenceProtocol.owns(head.path) ? InferenceProtocol.error(problem) : render(problem))
+        }
         switch route {
         case .compute(let operation, _):
             guard head.method == .post else {
@@ -146,7 +151,7 @@ public final class GradientHandler: HTTPHandler {
     }
 
     public func response(for rejection: Rejection, head: RequestHead) -> Response {
-        if head.path.hasPrefix("/v2") { return InferenceProtocol.error(problem(for: rejection)) }
+        if InferenceProtocol.owns(head.path) { return InferenceProtocol.error(problem(for: rejection)) }
         return render(problem(for: rejection))
     }
 

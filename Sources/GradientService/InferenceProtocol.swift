@@ -14,7 +14,9 @@ import WireFormat
 /// `/v1`'s statuses.
 enum InferenceProtocol {
     /// The models, by the name clients use in paths.
-    static let models: [(name: String, operation: Operation)] = [("gradients", .gradients), ("forward", .forward)]
+    static let models: [(name: String, operation: Operation)] = [
+        ("gradients", .gradients), ("forward", .forward), ("gradcheck", .gradcheck),
+    ]
     static let version = "1"
 
     enum Route: Sendable {
@@ -23,6 +25,9 @@ enum InferenceProtocol {
         case modelReady(String)
         case infer(String)
     }
+
+    /// Whether `path` is in the protocol's namespace (`/v2` and below), answered in its forms.
+    static func owns(_ path: String) -> Bool { path == "/v2" || path.hasPrefix("/v2/") }
 
     /// The route of a `/v2` path; nil for paths the protocol does not have. `/versions/1` may
     /// follow a model's name; another version is a path that does not exist.
@@ -64,6 +69,11 @@ enum InferenceProtocol {
 
     static func operation(of model: String) -> Operation? { models.first { $0.name == model }?.operation }
 
+    /// The gradcheck model's per-layer outputs (each `[1]`, FP64), besides `passed{l}` (BOOL).
+    static let gradcheckOutputs = [
+        "weightsMaxAbsError", "weightsMaxRelError", "biasesMaxAbsError", "biasesMaxRelError",
+    ]
+
     // MARK: - Answers
 
     static func json(_ status: Int, _ write: (inout JSONWriter) -> Void) -> Response {
@@ -87,7 +97,7 @@ enum InferenceProtocol {
     static func unknownModel(_ model: String) -> Response {
         var problem = Problem.notFound("/v2/models/\(model)")
         problem.detail =
-            "unknown model \"\(model)\"; this server has \(models.map { "\"\($0.name)\"" }.joined(separator: " and "))"
+            "unknown model \"\(model)\"; this server has \(models.map { "\"\($0.name)\"" }.joined(separator: ", "))"
         return error(problem)
     }
 
@@ -142,7 +152,17 @@ enum InferenceProtocol {
             w.endArray()
             w.key("outputs")
             w.beginArray()
-            if operation == .gradients || operation == .forward { tensor(&w, "loss", "FP64", 1) }
+            if operation == .gradcheck {
+                tensor(&w, "passed", "BOOL", 1)
+                for l in 1...maxLayers {
+                    for name in InferenceProtocol.gradcheckOutputs { tensor(&w, "\(name)\(l)", "FP64", 1) }
+                    tensor(&w, "passed\(l)", "BOOL", 1)
+                }
+                w.endArray()
+                w.endObject()
+                return
+            }
+            tensor(&w, "loss", "FP64", 1)
             for l in 1...maxLayers {
                 if operation == .gradients {
                     tensor(&w, "delta\(l)", "FP64", 2)
@@ -356,7 +376,110 @@ extension GradientHandler {
         case .success(let answer): encoded = answer
         case .failure(let problem): throw problem.named(by: translated.names)
         }
+        if operation == .gradcheck { return try gradcheckOutputs(of: encoded, request: request, model: model) }
         return try outputs(of: encoded, request: request, model: model, dtype: translated.dtype)
+    }
+
+    /// The gradcheck model's answer: `passed` and, per layer, the largest errors and `passed{l}`,
+    /// each one element (small enough to be joined here whatever is binary).
+    private func gradcheckOutputs(
+        of encoded: Encoded,
+        request: InferenceRequest,
+        model: String
+    ) throws(Problem) -> Response {
+        guard let answer = try? JSONParser.parse(encoded.json), case .bool(let passed)? = answer["passed"] else {
+            throw Problem.internalError()
+        }
+        enum Value {
+            case number(Double)
+            case flag(Bool)
+        }
+        var available: [(name: String, value: Value)] = [("passed", .flag(passed))]
+        for item in answer["layers"]?.arrayElements ?? [] {
+            guard case .number(let x)? = item["layer"] else { continue }
+            let l = Int(x)
+            for part in ["weights", "biases"] {
+                for (key, suffix) in [("maxAbsError", "MaxAbsError"), ("maxRelError", "MaxRelError")] {
+                    if case .number(let v)? = item[part]?[key] {
+                        available.append(("\(part)\(suffix)\(l)", .number(v)))
+                    }
+                }
+            }
+            if case .bool(let ok)? = item["passed"] { available.append(("passed\(l)", .flag(ok))) }
+        }
+        var selected: [(name: String, value: Value, binary: Bool)] = []
+        if let requested = request.outputs {
+            for (name, binary) in requested {
+                guard let found = available.first(where: { $0.name == name }) else {
+                    throw Problem.badRequest("unknown output \"\(name)\" for model gradcheck")
+                }
+                selected.append((name, found.value, binary ?? request.binaryByDefault))
+            }
+        } else {
+            selected = available.map { ($0.name, $0.value, request.binaryByDefault) }
+        }
+        var w = JSONWriter()
+        var tail: [UInt8] = []
+        w.beginObject()
+        w.key("model_name")
+        w.string(model)
+        w.key("model_version")
+        w.string(InferenceProtocol.version)
+        if let id = request.id {
+            w.key("id")
+            w.string(id)
+        }
+        w.key("outputs")
+        w.beginArray()
+        for output in selected {
+            w.beginObject()
+            w.key("name")
+            w.string(output.name)
+            w.key("datatype")
+            switch output.value {
+            case .number: w.string("FP64")
+            case .flag: w.string("BOOL")
+            }
+            w.key("shape")
+            w.beginArray()
+            w.integer(1)
+            w.endArray()
+            if output.binary {
+                let size: Int
+                switch output.value {
+                case .number(let v):
+                    withUnsafeBytes(of: v.bitPattern.littleEndian) { tail.append(contentsOf: $0) }
+                    size = 8
+                case .flag(let b):
+                    tail.append(b ? 1 : 0)
+                    size = 1
+                }
+                w.key("parameters")
+                w.beginObject()
+                w.key("binary_data_size")
+                w.integer(size)
+                w.endObject()
+            } else {
+                w.key("data")
+                w.beginArray()
+                switch output.value {
+                case .number(let v): w.number(v)
+                case .flag(let b): w.bool(b)
+                }
+                w.endArray()
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        let json = w.bytes
+        if tail.isEmpty { return Response(status: 200, contentType: "application/json", body: json) }
+        return Response(
+            status: 200,
+            contentType: "application/octet-stream",
+            body: json + tail,
+            headers: [("Inference-Header-Content-Length", String(json.count))]
+        )
     }
 
     /// The `/v1` request an inference request means: a small JSON head naming every float input as
@@ -535,8 +658,28 @@ extension GradientHandler {
         if let loss = try request.parameter("loss") {
             w.key("loss")
             w.string(loss)
-        } else if operation == .gradients {
+        } else if operation != .forward {
             throw Problem.badRequest("parameter loss is needed: quadratic, mse, cross_entropy or binary_cross_entropy")
+        }
+        if operation == .gradcheck {
+            // Finite differences need float64; the step and tolerances are request parameters.
+            guard type == .float64 else {
+                throw Problem.badRequest(
+                    "model gradcheck computes in FP64 (finite differences need it); send FP64 inputs"
+                )
+            }
+            for name in ["epsilon", "atol", "rtol"] {
+                guard let value = request.parameters[name] else { continue }
+                let number: Double?
+                switch value {
+                case .number(let x): number = x
+                default: number = value.stringValue.flatMap { Double($0) }
+                }
+                guard let number else { throw Problem.badRequest("parameter \(name) must be a number") }
+                w.key(name)
+                w.number(number)
+                names.append(("/\(name)", "parameter \(name)"))
+            }
         }
         w.key("options")
         w.beginObject()
@@ -546,14 +689,16 @@ extension GradientHandler {
             w.key("reduction")
             w.string(reduction)
         }
-        w.key("encoding")
-        w.string("binary")
-        let include = try self.include(request, operation: operation)
-        if !include.isEmpty || operation == .gradients {
-            w.key("include")
-            w.beginArray()
-            for q in include { w.string(q) }
-            w.endArray()
+        if operation != .gradcheck {
+            w.key("encoding")
+            w.string("binary")
+            let include = try self.include(request, operation: operation)
+            if !include.isEmpty || operation == .gradients {
+                w.key("include")
+                w.beginArray()
+                for q in include { w.string(q) }
+                w.endArray()
+            }
         }
         w.endObject()
         w.endObject()

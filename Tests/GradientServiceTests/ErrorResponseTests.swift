@@ -133,9 +133,14 @@ struct ErrorResponseTests {
     func httpLevelErrors() throws {
         let server = try LiveServer { _, http in http.maxBodyBytes = 4096 }
         let client = try server.client()
-        let notFound = try client.request("GET", "/v2/nothing")
+        let notFound = try client.request("GET", "/v3/nothing")
         #expect(notFound.status == 404)
         #expect(notFound.headers["content-type"] == "application/problem+json")
+        // Under /v2 (the Open Inference Protocol) errors take that protocol's form.
+        let v2 = try client.request("GET", "/v2/nothing")
+        #expect(v2.status == 404)
+        #expect(v2.headers["content-type"] == "application/json")
+        #expect(v2.text == #"{"error":"no route for /v2/nothing"}"#)
         let wrongMethod = try client.request("GET", "/v1/gradients")
         #expect(wrongMethod.status == 405)
         #expect(wrongMethod.headers["allow"] == "POST")

@@ -226,3 +226,21 @@ def test_the_readme_example_runs(server):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("[1.31078176]")
+
+
+def test_gradcheck_model(client):
+    assert client.is_model_ready("gradcheck")
+    outputs = {t["name"]: t["datatype"] for t in client.get_model_metadata("gradcheck")["outputs"]}
+    assert outputs["passed"] == "BOOL" and outputs["weightsMaxRelError1"] == "FP64"
+    for binary in (False, True):
+        result = client.infer("gradcheck", example_inputs(binary=binary), parameters={**PARAMETERS, "epsilon": 1e-6})
+        assert result.as_numpy("passed").tolist() == [True]
+        assert result.as_numpy("passed1").tolist() == [True] and result.as_numpy("passed2").tolist() == [True]
+        assert 0 <= result.as_numpy("weightsMaxRelError1")[0] < 1e-6
+        assert 0 <= result.as_numpy("biasesMaxAbsError2")[0] < 1e-8
+    selected = client.infer("gradcheck", example_inputs(), parameters=PARAMETERS,
+                            outputs=[httpclient.InferRequestedOutput("passed", binary_data=False)])
+    assert [o["name"] for o in selected.get_response()["outputs"]] == ["passed"]
+    with pytest.raises(InferenceServerException) as e:
+        client.infer("gradcheck", example_inputs("FP32", True, np.float32), parameters=PARAMETERS)
+    assert "FP64" in str(e.value)
