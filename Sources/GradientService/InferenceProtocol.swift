@@ -181,6 +181,36 @@ enum InferenceProtocol {
 
 // MARK: - Inference
 
+/// One output of an inference answer, before it is selected and encoded.
+struct InferenceOutput {
+    enum Value {
+        /// A tensor of the /v1 answer, in its storage.
+        case tensor(BinaryPart)
+        /// One number in a dtype (the loss; gradcheck's errors).
+        case scalar(Double, DType)
+        /// gradcheck's pass or fail.
+        case flag(Bool)
+    }
+
+    var name: String
+    var shape: [Int]
+    var value: Value
+
+    var datatype: String {
+        switch value {
+        case .tensor(.float32), .scalar(_, .float32): "FP32"
+        case .tensor(.float64), .scalar(_, .float64): "FP64"
+        case .flag: "BOOL"
+        }
+    }
+
+    /// The flag's value (false for the other kinds).
+    var flag: Bool {
+        if case .flag(let b) = value { return b }
+        return false
+    }
+}
+
 /// One inference request, read from the protocol's JSON (and binary section), before translation.
 struct InferenceRequest {
     struct Input {
@@ -300,6 +330,13 @@ struct InferenceRequest {
         }
     }
 
+    /// L: the number of weight inputs W1, W2, … given without a gap.
+    var depth: Int {
+        var depth = 0
+        while inputs.contains(where: { $0.name == "W\(depth + 1)" }) { depth += 1 }
+        return depth
+    }
+
     /// A string parameter, if given.
     func parameter(_ name: String) throws(Problem) -> String? {
         guard let value = parameters[name] else { return nil }
@@ -381,7 +418,7 @@ extension GradientHandler {
     }
 
     /// The gradcheck model's answer: `passed` and, per layer, the largest errors and `passed{l}`,
-    /// each one element (small enough to be joined here whatever is binary).
+    /// each one element.
     private func gradcheckOutputs(
         of encoded: Encoded,
         request: InferenceRequest,
@@ -390,96 +427,27 @@ extension GradientHandler {
         guard let answer = try? JSONParser.parse(encoded.json), case .bool(let passed)? = answer["passed"] else {
             throw Problem.internalError()
         }
-        enum Value {
-            case number(Double)
-            case flag(Bool)
-        }
-        var available: [(name: String, value: Value)] = [("passed", .flag(passed))]
+        var available: [InferenceOutput] = [InferenceOutput(name: "passed", shape: [1], value: .flag(passed))]
         for item in answer["layers"]?.arrayElements ?? [] {
             guard case .number(let x)? = item["layer"] else { continue }
             let l = Int(x)
             for part in ["weights", "biases"] {
                 for (key, suffix) in [("maxAbsError", "MaxAbsError"), ("maxRelError", "MaxRelError")] {
                     if case .number(let v)? = item[part]?[key] {
-                        available.append(("\(part)\(suffix)\(l)", .number(v)))
+                        available.append(
+                            InferenceOutput(name: "\(part)\(suffix)\(l)", shape: [1], value: .scalar(v, .float64))
+                        )
                     }
                 }
             }
-            if case .bool(let ok)? = item["passed"] { available.append(("passed\(l)", .flag(ok))) }
-        }
-        var selected: [(name: String, value: Value, binary: Bool)] = []
-        if let requested = request.outputs {
-            for (name, binary) in requested {
-                guard let found = available.first(where: { $0.name == name }) else {
-                    throw Problem.badRequest("unknown output \"\(name)\" for model gradcheck")
-                }
-                selected.append((name, found.value, binary ?? request.binaryByDefault))
+            if case .bool(let ok)? = item["passed"] {
+                available.append(InferenceOutput(name: "passed\(l)", shape: [1], value: .flag(ok)))
             }
-        } else {
-            selected = available.map { ($0.name, $0.value, request.binaryByDefault) }
         }
-        var w = JSONWriter()
-        var tail: [UInt8] = []
-        w.beginObject()
-        w.key("model_name")
-        w.string(model)
-        w.key("model_version")
-        w.string(InferenceProtocol.version)
-        if let id = request.id {
-            w.key("id")
-            w.string(id)
+        let selected = try Self.select(available, for: request) { name in
+            Problem.badRequest("unknown output \"\(name)\" for model gradcheck")
         }
-        w.key("outputs")
-        w.beginArray()
-        for output in selected {
-            w.beginObject()
-            w.key("name")
-            w.string(output.name)
-            w.key("datatype")
-            switch output.value {
-            case .number: w.string("FP64")
-            case .flag: w.string("BOOL")
-            }
-            w.key("shape")
-            w.beginArray()
-            w.integer(1)
-            w.endArray()
-            if output.binary {
-                let size: Int
-                switch output.value {
-                case .number(let v):
-                    withUnsafeBytes(of: v.bitPattern.littleEndian) { tail.append(contentsOf: $0) }
-                    size = 8
-                case .flag(let b):
-                    tail.append(b ? 1 : 0)
-                    size = 1
-                }
-                w.key("parameters")
-                w.beginObject()
-                w.key("binary_data_size")
-                w.integer(size)
-                w.endObject()
-            } else {
-                w.key("data")
-                w.beginArray()
-                switch output.value {
-                case .number(let v): w.number(v)
-                case .flag(let b): w.bool(b)
-                }
-                w.endArray()
-            }
-            w.endObject()
-        }
-        w.endArray()
-        w.endObject()
-        let json = w.bytes
-        if tail.isEmpty { return Response(status: 200, contentType: "application/json", body: json) }
-        return Response(
-            status: 200,
-            contentType: "application/octet-stream",
-            body: json + tail,
-            headers: [("Inference-Header-Content-Length", String(json.count))]
-        )
+        return Self.respond(selected, to: request, model: model)
     }
 
     /// The `/v1` request an inference request means: a small JSON head naming every float input as
@@ -498,8 +466,7 @@ extension GradientHandler {
     ) throws(Problem) -> Translated {
         var byName: [String: InferenceRequest.Input] = [:]
         for input in request.inputs { byName[input.name] = input }
-        var depth = 0
-        while byName["W\(depth + 1)"] != nil { depth += 1 }
+        let depth = request.depth
         let known = Set((1...max(depth, 1)).flatMap { ["W\($0)", "b\($0)"] } + ["inputs", "targets", "labels"])
         if let stray = request.inputs.first(where: { !known.contains($0.name) }) {
             throw Problem.badRequest(
@@ -769,21 +736,21 @@ extension GradientHandler {
     ) throws(Problem) -> Response {
         guard let answer = try? JSONParser.parse(encoded.json) else { throw Problem.internalError() }
         var parts = encoded.binary.makeIterator()
-        var available: [(name: String, shape: [Int], part: BinaryPart)] = []
-        func take(_ name: String, _ tensor: JSONValue?) throws(Problem) {
+        var available: [InferenceOutput] = []
+        if case .number(let loss)? = answer["loss"] {
+            available.append(InferenceOutput(name: "loss", shape: [1], value: .scalar(loss, dtype)))
+        }
+        func take(_ name: String, _ tensor: JSONValue?) {
             guard let tensor, let dims = tensor["shape"]?.arrayElements, let part = parts.next() else { return }
             var shape: [Int] = []
             for d in dims { if case .number(let x) = d { shape.append(Int(x)) } }
-            available.append((name, shape, part))
+            available.append(InferenceOutput(name: name, shape: shape, value: .tensor(part)))
         }
-        var loss: Double?
-        if case .number(let x)? = answer["loss"] { loss = x }
         // Document order of the /v1 binary answer: forward's outputs, then per layer, then the
         // input gradient.
         let layerCount = answer["layers"]?.arrayElements?.count ?? 0
         if let outputs = answer["outputs"] {
-            let depth = layerCount > 0 ? layerCount : (try? forwardDepth(request)) ?? 1
-            try take("activation\(depth)", outputs)
+            take("activation\(layerCount > 0 ? layerCount : request.depth)", outputs)
         }
         for item in answer["layers"]?.arrayElements ?? [] {
             guard case .number(let x)? = item["layer"], case .object(let members) = item else { continue }
@@ -794,34 +761,44 @@ extension GradientHandler {
                     _ = parts.next()  // the forward model's output, asked for twice
                     continue
                 }
-                try take("\(q)\(l)", value)
+                take("\(q)\(l)", value)
             }
         }
-        if let gradient = answer["inputGradient"] { try take("inputGradient", gradient) }
-
-        // Selection: the requested outputs, in their order; else loss and everything computed.
-        var selected: [(name: String, shape: [Int], part: BinaryPart?, binary: Bool)] = []
-        if let requested = request.outputs {
-            for (name, binary) in requested {
-                if name == "loss" {
-                    guard loss != nil else {
-                        throw Problem.badRequest("output loss needs targets (or labels) and a loss")
-                    }
-                    selected.append((name, [1], nil, binary ?? request.binaryByDefault))
-                } else if let found = available.first(where: { $0.name == name }) {
-                    selected.append((name, found.shape, found.part, binary ?? request.binaryByDefault))
-                } else {
-                    throw Problem.badRequest("output \(name) is not in this answer (is the layer there?)")
-                }
-            }
-        } else {
-            if loss != nil { selected.append(("loss", [1], nil, request.binaryByDefault)) }
-            for a in available { selected.append((a.name, a.shape, a.part, request.binaryByDefault)) }
+        if let gradient = answer["inputGradient"] { take("inputGradient", gradient) }
+        let selected = try Self.select(available, for: request) { name in
+            name == "loss"
+                ? Problem.badRequest("output loss needs targets (or labels) and a loss")
+                : Problem.badRequest("output \(name) is not in this answer (is the layer there?)")
         }
+        return Self.respond(selected, to: request, model: model)
+    }
 
+    /// The outputs the request names, in its order (`missing` says why one is not there), or all
+    /// of them; each with whether it goes as bytes after the JSON part.
+    private static func select(
+        _ available: [InferenceOutput],
+        for request: InferenceRequest,
+        missing: (String) -> Problem
+    ) throws(Problem) -> [(output: InferenceOutput, binary: Bool)] {
+        guard let requested = request.outputs else { return available.map { ($0, request.binaryByDefault) } }
+        var selected: [(output: InferenceOutput, binary: Bool)] = []
+        for (name, binary) in requested {
+            guard let found = available.first(where: { $0.name == name }) else { throw missing(name) }
+            selected.append((found, binary ?? request.binaryByDefault))
+        }
+        return selected
+    }
+
+    /// The protocol's answer: each output as JSON `data` or, asked for as binary, its bytes after
+    /// the JSON part (tensors sent from their storage).
+    private static func respond(
+        _ selected: [(output: InferenceOutput, binary: Bool)],
+        to request: InferenceRequest,
+        model: String
+    ) -> Response {
         var w = JSONWriter()
-        var tail: [BinaryPart] = []
-        let datatype = dtype == .float32 ? "FP32" : "FP64"
+        // The bytes after the JSON part, in order: tensors' storage, or a BOOL's one byte.
+        var binaries: [(part: BinaryPart?, flag: UInt8)] = []
         w.beginObject()
         w.key("model_name")
         w.string(model)
@@ -833,40 +810,42 @@ extension GradientHandler {
         }
         w.key("outputs")
         w.beginArray()
-        for output in selected {
+        for (output, binary) in selected {
             w.beginObject()
             w.key("name")
             w.string(output.name)
             w.key("datatype")
-            w.string(datatype)
+            w.string(output.datatype)
             w.key("shape")
             w.beginArray()
             for d in output.shape { w.integer(d) }
             w.endArray()
-            let byteCount = output.part?.byteCount ?? dtype.byteWidth
-            if output.binary {
+            if binary {
+                let part: BinaryPart?
+                switch output.value {
+                case .tensor(let tensor): part = tensor
+                case .scalar(let x, let dtype):
+                    part = dtype == .float32 ? BinaryPart(TensorStorage([Float(x)])) : BinaryPart(TensorStorage([x]))
+                case .flag: part = nil
+                }
+                binaries.append((part, output.flag ? 1 : 0))
                 w.key("parameters")
                 w.beginObject()
                 w.key("binary_data_size")
-                w.integer(byteCount)
+                w.integer(part?.byteCount ?? 1)
                 w.endObject()
-                if let part = output.part {
-                    tail.append(part)
-                } else if let loss {
-                    let values: BinaryPart =
-                        dtype == .float32 ? BinaryPart(TensorStorage([Float(loss)])) : BinaryPart(TensorStorage([loss]))
-                    tail.append(values)
-                }
             } else {
                 w.key("data")
-                if let part = output.part {
-                    switch part {
-                    case .float32(let v): v.withUnsafeBufferPointer { w.numbers($0) }
-                    case .float64(let v): v.withUnsafeBufferPointer { w.numbers($0) }
-                    }
-                } else if let loss {
+                switch output.value {
+                case .tensor(.float32(let v)): v.withUnsafeBufferPointer { w.numbers($0) }
+                case .tensor(.float64(let v)): v.withUnsafeBufferPointer { w.numbers($0) }
+                case .scalar(let x, let dtype):
                     w.beginArray()
-                    if dtype == .float32 { w.number(Float(loss)) } else { w.number(loss) }
+                    if dtype == .float32 { w.number(Float(x)) } else { w.number(x) }
+                    w.endArray()
+                case .flag(let b):
+                    w.beginArray()
+                    w.bool(b)
                     w.endArray()
                 }
             }
@@ -874,13 +853,24 @@ extension GradientHandler {
         }
         w.endArray()
         w.endObject()
-        return Encoded(json: w.bytes, binary: tail).response
-    }
-
-    private func forwardDepth(_ request: InferenceRequest) throws -> Int {
-        var depth = 0
-        while request.inputs.contains(where: { $0.name == "W\(depth + 1)" }) { depth += 1 }
-        return depth
+        let parts = binaries.compactMap(\.part)
+        if parts.count == binaries.count { return Encoded(json: w.bytes, binary: parts).response }
+        // A BOOL has no BinaryPart: join everything (only gradcheck has BOOLs, all one element).
+        let json = w.bytes
+        var body = json
+        for binary in binaries {
+            if let part = binary.part {
+                part.withUnsafeBytes { body.append(contentsOf: $0) }
+            } else {
+                body.append(binary.flag)
+            }
+        }
+        return Response(
+            status: 200,
+            contentType: "application/octet-stream",
+            body: body,
+            headers: [("Inference-Header-Content-Length", String(json.count))]
+        )
     }
 }
 
