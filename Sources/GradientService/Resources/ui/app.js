@@ -59,31 +59,35 @@ function svg(tag, attrs = {}, ...children) {
   return e;
 }
 
+// "W^2" → [["W", false], ["2", true]]: the text in runs, each marked whether it is an exponent.
+function superscripts(text) {
+  return String(text).split(/\^(\{[^}]*\}|[^\s)]+)/)
+    .map((part, i) => [i % 2 ? part.replace(/^\{|\}$/g, '') : part, i % 2 === 1])
+    .filter(([part]) => part !== '');
+}
+
 // "W^2" → W<sup>2</sup>; "a^0" → a<sup>0</sup>; other text as is.
 function symbol(text) {
   const span = el('span', { class: 'sym' });
-  const parts = String(text).split(/\^(\{[^}]*\}|[^\s)]+)/);
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) span.append(parts[i]);
-    else span.append(el('sup', { text: parts[i].replace(/^\{|\}$/g, '') }));
-  }
+  for (const [part, up] of superscripts(text)) span.append(up ? el('sup', { text: part }) : part);
   return span;
 }
 
 // The same as symbol(), for SVG text: the exponent as a raised, smaller tspan.
 function svgSymbol(text, attrs) {
   const t = svg('text', attrs);
-  const parts = String(text).split(/\^(\{[^}]*\}|[^\s)]+)/);
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) { if (parts[i]) t.append(svg('tspan', { text: parts[i] })); }
-    else t.append(svg('tspan', { 'baseline-shift': 'super', 'font-size': '70%', text: parts[i].replace(/^\{|\}$/g, '') }));
+  for (const [part, up] of superscripts(text)) {
+    t.append(up ? svg('tspan', { 'baseline-shift': 'super', 'font-size': '70%', text: part }) : svg('tspan', { text: part }));
   }
   return t;
 }
 
-function listWords(items) {
-  if (items.length <= 1) return items.join('');
-  return items.slice(0, -1).join(', ') + ' and ' + items[items.length - 1];
+// Appends the symbols to `node` as a list: "a, b and c".
+function appendSymbols(node, items) {
+  items.forEach((item, k) => {
+    if (k > 0) node.append(k === items.length - 1 ? ' and ' : ', ');
+    node.append(symbol(item));
+  });
 }
 
 // ---- Talking to the server ----
@@ -523,10 +527,7 @@ function renderNeeds(L) {
     figure.append(svgSymbol(targets[r], { x: W - 70, y: top + 28, 'text-anchor': 'middle', class: 'box-text' }));
     const li = el('li');
     li.append(el('code', {}, symbol(row.formula)), ' needs ');
-    row.needs.forEach((n, k) => {
-      if (k > 0) li.append(k === row.needs.length - 1 ? ' and ' : ', ');
-      li.append(symbol(n));
-    });
+    appendSymbols(li, row.needs);
     formulas.append(li);
   });
   // One sentence in the article's notation.
@@ -534,10 +535,10 @@ function renderNeeds(L) {
   const gw = rows[0];
   const gd = rows[1];
   sentence.append('To compute ', symbol('∇W^' + l), ' you need ');
-  gw.needs.forEach((n, k) => { if (k > 0) sentence.append(k === gw.needs.length - 1 ? ' and ' : ', '); sentence.append(symbol(n)); });
+  appendSymbols(sentence, gw.needs);
   if (gd) {
     sentence.append('; ', symbol('δ^' + l), ' in turn needs ');
-    gd.needs.forEach((n, k) => { if (k > 0) sentence.append(k === gd.needs.length - 1 ? ' and ' : ', '); sentence.append(symbol(n)); });
+    appendSymbols(sentence, gd.needs);
   }
   if (l < L) {
     sentence.append(' — not ', symbol('∇W^' + (l + 1)), ', and not ', symbol('a^' + l), '.');
