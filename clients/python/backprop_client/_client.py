@@ -142,6 +142,17 @@ class _Base:
             headers["Authorization"] = "Bearer " + self.token
         return headers
 
+    def _elsewhere(self, attempt: int, index: int) -> Optional[Tuple[int, int]]:
+        """After a connection failure: the next (attempt, URL index) to try, or None to give up.
+        Another replica may be up; with one URL there is nowhere else to go."""
+        if len(self.urls) == 1 or attempt >= self.retries:
+            return None
+        return attempt + 1, index + 1
+
+    def _wait(self, response: httpx.Response, attempt: int) -> Optional[float]:
+        """Seconds to wait before sending again (a 503 within the retries), or None to answer."""
+        return _retry_after(response) if response.status_code == 503 and attempt < self.retries else None
+
     def _pick(self) -> int:
         k = self._next % len(self.urls)
         self._next += 1
@@ -199,16 +210,16 @@ class Client(_Base):
             try:
                 response = self._http.post(url, content=data, headers=self._headers(headers))
             except httpx.TransportError:
-                # Another replica may be up: retry there (with one URL, there is nowhere else).
-                if len(self.urls) == 1 or attempt >= self.retries:
+                nxt = self._elsewhere(attempt, index)
+                if nxt is None:
                     raise
-                attempt, index = attempt + 1, index + 1
+                attempt, index = nxt
                 continue
-            if response.status_code == 503 and attempt < self.retries:
-                time.sleep(_retry_after(response))
-                attempt += 1
-                continue
-            return _answer(response)
+            delay = self._wait(response, attempt)
+            if delay is None:
+                return _answer(response)
+            time.sleep(delay)
+            attempt += 1
 
 
 class AsyncClient(_Base):
@@ -251,15 +262,16 @@ class AsyncClient(_Base):
             try:
                 response = await self._http.post(url, content=data, headers=self._headers(headers))
             except httpx.TransportError:
-                if len(self.urls) == 1 or attempt >= self.retries:
+                nxt = self._elsewhere(attempt, index)
+                if nxt is None:
                     raise
-                attempt, index = attempt + 1, index + 1
+                attempt, index = nxt
                 continue
-            if response.status_code == 503 and attempt < self.retries:
-                await asyncio.sleep(_retry_after(response))
-                attempt += 1
-                continue
-            return _answer(response)
+            delay = self._wait(response, attempt)
+            if delay is None:
+                return _answer(response)
+            await asyncio.sleep(delay)
+            attempt += 1
 
 
 __all__ = ["Client", "AsyncClient"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, List, Mapping, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -33,16 +33,19 @@ def float_bytes(body: Any) -> int:
     return 0
 
 
-def _jsonable(value: Any) -> Any:
-    """Numpy arrays and scalars as plain JSON values (nested lists), everything else as is."""
+def _jsonable(value: Any, float_array: Optional[Callable[[np.ndarray], Any]] = None) -> Any:
+    """Numpy arrays and scalars as plain JSON values (nested lists), everything else as is; with
+    `float_array`, float arrays become what it returns instead (visited in document order)."""
+    if float_array is not None and _is_float_array(value):
+        return float_array(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, Mapping):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: _jsonable(v, float_array) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, float_array) for v in value]
     return value
 
 
@@ -57,22 +60,12 @@ def encode_binary(body: Mapping[str, Any], dtype: str) -> Tuple[bytes, int]:
     parts: List[bytes] = []
     target = np.dtype(_DTYPES.get(dtype, np.float64)).newbyteorder("<")
 
-    def walk(value: Any) -> Any:
-        if _is_float_array(value):
-            raw = np.ascontiguousarray(value, dtype=target).tobytes()
-            parts.append(raw)
-            return {"shape": list(value.shape), "dtype": target.name, "binaryDataSize": len(raw)}
-        if isinstance(value, np.ndarray):
-            return value.tolist()
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, Mapping):
-            return {k: walk(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [walk(v) for v in value]
-        return value
+    def binary(value: np.ndarray) -> Any:
+        raw = np.ascontiguousarray(value, dtype=target).tobytes()
+        parts.append(raw)
+        return {"shape": list(value.shape), "dtype": target.name, "binaryDataSize": len(raw)}
 
-    head = json.dumps(walk(body), allow_nan=False, separators=(",", ":")).encode()
+    head = json.dumps(_jsonable(body, binary), allow_nan=False, separators=(",", ":")).encode()
     return head + b"".join(parts), len(head)
 
 
