@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -161,32 +163,42 @@ def test_every_error_field(server):
         tight.stop()
 
 
-def test_503_is_retried_after_retry_after():
+def test_503_is_retried_after_retry_after(monkeypatch):
     busy = Server("--workers", "1", "--queue-capacity", "0")
     try:
-        # Occupy the only worker for a while: gradcheck of a few thousand parameters.
+        # Occupy the only worker for a while (about a second here): gradcheck of a few thousand
+        # parameters, then wait until readiness says the server is saturated.
         slow = example(wide=True, batch=256)
         slow["network"]["layers"][0]["weights"] = slow["network"]["layers"][0]["weights"][:16]
         slow["network"]["layers"][0]["biases"] = slow["network"]["layers"][0]["biases"][:16]
         slow["network"]["layers"][1]["weights"] = slow["network"]["layers"][1]["weights"][:, :16]
         slow.pop("options")
-        with Client(busy.url) as timer:
-            start = time.monotonic()
-            timer.gradcheck(slow)
-            took = time.monotonic() - start
-        assert took > 0.3, f"the occupying request took only {took:.2f} s"
         occupied = threading.Thread(target=lambda: Client(busy.url).gradcheck(slow))
         occupied.start()
-        time.sleep(0.1)
+        for _ in range(1000):
+            try:
+                urllib.request.urlopen(busy.url + "/readyz", timeout=5)
+                time.sleep(0.005)
+            except urllib.error.HTTPError as e:
+                assert e.code == 503 and e.read() == b"saturated\n"
+                break
+        else:
+            pytest.fail("the slow request never took the worker")
         with Client(busy.url, retries=0) as client:
             with pytest.raises(ProblemError) as e:
                 client.gradients(example())
             assert e.value.status == 503 and e.value.retry_after is not None and e.value.retry_after >= 1
+        # The client's waits, as asked for by Retry-After (recorded, then really slept).
+        waits = []
+        real_sleep = time.sleep
+        monkeypatch.setattr("backprop_client._client.time.sleep", lambda s: (waits.append(s), real_sleep(s)))
         with Client(busy.url, retries=5) as client:
-            start = time.monotonic()
+            statuses = []
+            client._http.event_hooks["response"] = [lambda r: statuses.append(r.status_code)]
             answer = client.gradients(example())
-            assert answer["batchSize"] == 2
-            assert time.monotonic() - start >= 0.9  # it waited at least one Retry-After
+        assert answer["batchSize"] == 2
+        assert statuses[0] == 503 and statuses[-1] == 200 and set(statuses[:-1]) == {503}
+        assert waits == [1.0] * (len(statuses) - 1)  # one Retry-After (1 s) before each retry
         occupied.join()
     finally:
         busy.stop()
