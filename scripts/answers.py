@@ -200,6 +200,283 @@ def cases():
                          ("GET", "/livez"), ("GET", "/healthz"), ("HEAD", "/livez"), ("GET", "/readyz"),
                          ("GET", "/openapi.yaml"), ("DELETE", "/metrics")):
         out.append((f"{method} {path}", method, path, b"", {}))
+    out.extend(v2_cases())
+    return out
+
+
+# The /v2 (Open Inference Protocol) cases: the README's 2-3-1 network as inference inputs.
+V2_DATA = {"W1": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "b1": [0, 0, 0], "W2": [[0.7, 0.8, 0.9]],
+           "inputs": [[1, 2], [3, 4]], "targets": [[1], [0]]}
+V2_PARAMETERS = {"activations": "sigmoid,identity", "loss": "quadratic"}
+
+
+def v2_shape(data):
+    return [len(data), len(data[0])] if isinstance(data[0], list) else [len(data)]
+
+
+def v2_flat(data):
+    return [x for row in data for x in row] if isinstance(data[0], list) else list(data)
+
+
+def v2_inputs(datatype="FP64", flat=False, names=("W1", "b1", "W2", "inputs", "targets")):
+    """The example's inputs as JSON tensors (`data` nested or flat), in `names`' order."""
+    return [{"name": n, "datatype": datatype, "shape": v2_shape(V2_DATA[n]),
+             "data": v2_flat(V2_DATA[n]) if flat else V2_DATA[n]} for n in names]
+
+
+V2 = {"inputs": v2_inputs(), "parameters": V2_PARAMETERS}
+# Softmax output over two classes, for labels: W2 has two rows.
+V2_CE = {"inputs": [
+    {"name": "W1", "datatype": "FP64", "shape": [3, 2], "data": V2_DATA["W1"]},
+    {"name": "W2", "datatype": "FP64", "shape": [2, 3], "data": [[0.7, 0.8, 0.9], [0.1, -0.2, 0.3]]},
+    {"name": "inputs", "datatype": "FP64", "shape": [2, 2], "data": V2_DATA["inputs"]},
+    {"name": "labels", "datatype": "INT64", "shape": [2], "data": [1, 0]}],
+    "parameters": {"activations": "sigmoid,softmax", "loss": "cross_entropy"}}
+
+
+def v2_binary(datatype="FP64", names=("W1", "b1", "W2", "inputs", "targets"), parameters=V2_PARAMETERS, **extra):
+    """The example with every input's bytes after the JSON part: (doc, [bytes per input])."""
+    fmt = "d" if datatype == "FP64" else "f"
+    inputs, tensors = [], []
+    for n in names:
+        values = v2_flat(V2_DATA[n])
+        tensors.append(struct.pack("<%d%s" % (len(values), fmt), *values))
+        inputs.append({"name": n, "datatype": datatype, "shape": v2_shape(V2_DATA[n]),
+                       "parameters": {"binary_data_size": len(tensors[-1])}})
+    return dict({"inputs": inputs, "parameters": dict(parameters)}, **extra), tensors
+
+
+def v2_cases():
+    js = {"Content-Type": "application/json"}
+    out = []
+
+    def infer(name, model, doc_or_raw, headers=js, path=None):
+        body = doc_or_raw if isinstance(doc_or_raw, bytes) else json.dumps(doc_or_raw).encode()
+        out.append((f"v2 {name}", "POST", path or f"/v2/models/{model}/infer", body, headers))
+
+    def infer_binary(name, model, doc, tensors):
+        body, h = binary_body(doc, tensors)
+        infer(name, model, body, h)
+
+    def outputs(*names, binary=None):
+        return [{"name": n} if binary is None else {"name": n, "parameters": {"binary_data": binary}} for n in names]
+
+    ALL = "delta,weightGradient,biasGradient,preactivation,activation,inputGradient"
+    # Valid requests.
+    for model in ("gradients", "forward", "gradcheck"):
+        infer(f"example {model}", model, V2)
+    infer("example versions/1", "gradients", V2, path="/v2/models/gradients/versions/1/infer")
+    for datatype in ("FP64", "FP32"):
+        for flat in (False, True):
+            layout = "flat" if flat else "nested"
+            infer(f"json {layout} {datatype}", "gradients",
+                  {"inputs": v2_inputs(datatype, flat), "parameters": dict(V2_PARAMETERS, include=ALL)})
+            infer(f"forward json {layout} {datatype}", "forward",
+                  {"inputs": v2_inputs(datatype, flat), "parameters": V2_PARAMETERS})
+        for binary_out in (True, False):
+            doc, tensors = v2_binary(datatype, parameters=dict(V2_PARAMETERS, include=ALL, binary_data_output=binary_out))
+            infer_binary(f"binary {datatype} binary_data_output {str(binary_out).lower()}", "gradients", doc, tensors)
+        doc, tensors = v2_binary(datatype, parameters=dict(V2_PARAMETERS, binary_data_output=True))
+        infer_binary(f"forward binary {datatype}", "forward", doc, tensors)
+    infer("json binary_data_output", "gradients", with_(["parameters", "binary_data_output"], True, V2))
+    selected = ("loss", "delta1", "weightGradient2", "biasGradient1", "preactivation1", "activation2", "inputGradient")
+    infer("selected outputs", "gradients", dict(V2, outputs=outputs(*selected)))
+    infer("selected outputs binary", "gradients", dict(V2, outputs=outputs(*selected, binary=True)))
+    infer("selected outputs mixed", "gradients", dict(V2, outputs=[
+        {"name": "weightGradient1", "parameters": {"binary_data": True}}, {"name": "loss"},
+        {"name": "inputGradient", "parameters": {"binary_data": False}}, {"name": "delta2", "parameters": {"binary_data": True}}]))
+    doc, tensors = v2_binary("FP32", outputs=outputs("activation2", "loss", binary=True))
+    infer_binary("selected outputs binary FP32 inputs", "gradients", doc, tensors)
+    infer("selected outputs binary_data_output", "gradients",
+          dict(with_(["parameters", "binary_data_output"], True, V2), outputs=outputs("loss", "delta2") + outputs("delta1", binary=False)))
+    infer("include preactivation,activation", "gradients", with_(["parameters", "include"], "preactivation, activation", V2))
+    infer("include empty", "gradients", with_(["parameters", "include"], "", V2))
+    infer("forward include preactivation", "forward", with_(["parameters", "include"], "preactivation", V2))
+    infer("forward selected outputs", "forward", dict(V2, outputs=outputs("activation2", "preactivation1", "loss")))
+    infer("reduction sum", "gradients", with_(["parameters", "reduction"], "sum", V2))
+    infer("reduction mean", "gradients", with_(["parameters", "reduction"], "mean", V2))
+    infer("labels INT64", "gradients", V2_CE)
+    infer("labels INT32", "gradients", with_(["inputs", 3, "datatype"], "INT32", V2_CE))
+    infer("labels flat nested", "gradients", with_(["inputs", 3, "data"], [[1], [0]], V2_CE))
+    infer("labels forward", "forward", V2_CE)
+    infer("labels gradcheck", "gradcheck", V2_CE)
+    for datatype, fmt in (("INT64", "q"), ("INT32", "i")):
+        doc = with_(["inputs", 3], {"name": "labels", "datatype": datatype, "shape": [2],
+                                    "parameters": {"binary_data_size": 2 * struct.calcsize(fmt)}}, V2_CE)
+        infer_binary(f"labels {datatype} binary", "gradients", with_(["parameters", "binary_data_output"], True, doc),
+                     [struct.pack("<2" + fmt, 1, 0)])
+    infer("forward no targets no loss", "forward",
+          {"inputs": v2_inputs(names=("W1", "b1", "W2", "inputs")), "parameters": {"activations": "sigmoid,identity"}})
+    infer("forward no parameters", "forward", {"inputs": v2_inputs(names=("W1", "W2", "inputs"))})
+    infer("no biases", "gradients", {"inputs": v2_inputs(names=("W1", "W2", "inputs", "targets")), "parameters": V2_PARAMETERS})
+    infer("inputs in another order", "gradients", {"inputs": v2_inputs(names=("targets", "inputs", "W2", "b1", "W1")),
+                                                   "parameters": V2_PARAMETERS})
+    infer("leaky_relu:0.2", "gradients", with_(["parameters", "activations"], "leaky_relu:0.2,identity", V2))
+    infer("activations with spaces", "gradients", with_(["parameters", "activations"], " tanh , identity ", V2))
+    infer("activations empty entry", "gradients", with_(["parameters", "activations"], ",identity", V2))
+    infer("no activations", "gradients", with_(["parameters", "activations"], DELETE, V2))
+    infer("gradcheck epsilon atol rtol", "gradcheck", with_(["parameters"], dict(V2_PARAMETERS, epsilon=1e-6, atol=1e-8, rtol=1e-4), V2))
+    infer("gradcheck parameters as strings", "gradcheck", with_(["parameters"], dict(V2_PARAMETERS, epsilon="1e-6", rtol="0.01"), V2))
+    infer("gradcheck tight tolerances", "gradcheck", with_(["parameters"], dict(V2_PARAMETERS, epsilon=1e-2, atol=0, rtol=1e-12), V2))
+    infer("gradcheck selected outputs", "gradcheck", dict(V2, outputs=outputs("passed", "weightsMaxAbsError1", "passed2")))
+    infer("gradcheck binary output", "gradcheck", with_(["parameters", "binary_data_output"], True, V2))
+    infer("gradcheck selected binary", "gradcheck",
+          dict(V2, outputs=outputs("biasesMaxRelError2", "passed", binary=True) + outputs("passed1", binary=False)))
+    doc, tensors = v2_binary("FP64")
+    infer_binary("gradcheck binary inputs", "gradcheck", doc, tensors)
+    infer("id echoed", "gradients", dict(V2, id="request-42"))
+    infer("id echoed forward", "forward", dict(V2, id="é \"quoted\""))
+    infer("charset json", "gradients", V2, {"Content-Type": "application/json; charset=utf-8"})
+    infer("no content type", "gradients", V2, {})
+    infer("header the whole body", "gradients", json.dumps(V2).encode(),
+          {"Content-Type": "application/json", "Inference-Header-Content-Length": str(len(json.dumps(V2)))})
+
+    # Mistakes.
+    infer("typo activation", "gradients", with_(["parameters"], {"activation": "sigmoid,identity", "loss": "quadratic"}, V2))
+    infer("typo losses", "gradients", with_(["parameters"], {"activations": "sigmoid,identity", "losses": "quadratic"}, V2))
+    infer("typo reducton", "gradients", with_(["parameters", "reducton"], "sum", V2))
+    infer("typo include", "gradients", with_(["parameters", "includes"], "preactivation", V2))
+    infer("typo binary_data_outputs", "gradients", with_(["parameters", "binary_data_outputs"], True, V2))
+    infer("unknown member on input", "gradients", with_(["inputs", 0, "extra"], 1, V2))
+    infer("unknown input parameter", "gradients", with_(["inputs", 0, "parameters"], {"binary_size": 48}, V2))
+    infer("unknown member on output", "gradients", dict(V2, outputs=[{"name": "loss", "extra": 1}]))
+    infer("typo binary_data on output", "gradients", dict(V2, outputs=[{"name": "loss", "parameters": {"binarydata": True}}]))
+    infer("binary_data not bool", "gradients", dict(V2, outputs=[{"name": "loss", "parameters": {"binary_data": "yes"}}]))
+    infer("binary_data_output not bool", "gradients", with_(["parameters", "binary_data_output"], "true", V2))
+    infer("unknown top-level member", "gradients", dict(V2, parameter={}))
+    infer("id not string", "gradients", dict(V2, id=42))
+    infer("duplicate input", "gradients", dict(V2, inputs=V2["inputs"] + V2["inputs"][:1]))
+    infer("extra W3 for 2 activations", "gradients", dict(V2, inputs=V2["inputs"] + [dict(V2["inputs"][2], name="W3")]))
+    infer("unknown input W3x", "gradients", dict(V2, inputs=V2["inputs"] + [dict(V2["inputs"][2], name="W3x")]))
+    infer("input b3 with 2 layers", "gradients", dict(V2, inputs=V2["inputs"] + [dict(V2["inputs"][1], name="b3")]))
+    infer("unknown input X", "gradients", dict(V2, inputs=V2["inputs"] + [dict(V2["inputs"][3], name="X")]))
+    infer("gap W1 W3", "gradients", with_(["inputs", 2, "name"], "W3", V2))
+    infer("missing W1", "gradients", dict(V2, inputs=v2_inputs(names=("W2", "inputs", "targets"))))
+    infer("missing inputs", "gradients", dict(V2, inputs=v2_inputs(names=("W1", "b1", "W2", "targets"))))
+    infer("no inputs member", "gradients", {"parameters": V2_PARAMETERS})
+    infer("inputs not array", "gradients", dict(V2, inputs={"W1": V2_DATA["W1"]}))
+    infer("input without name", "gradients", with_(["inputs", 0, "name"], DELETE, V2))
+    infer("input without datatype", "gradients", with_(["inputs", 0, "datatype"], DELETE, V2))
+    infer("input without shape", "gradients", with_(["inputs", 0, "shape"], DELETE, V2))
+    infer("input without data", "gradients", with_(["inputs", 0, "data"], DELETE, V2))
+    infer("unknown output name", "gradients", dict(V2, outputs=outputs("weightGradients1")))
+    infer("output of absent layer", "gradients", dict(V2, outputs=outputs("delta3")))
+    infer("output layer 0", "gradients", dict(V2, outputs=outputs("delta0")))
+    infer("output inputGradient on forward", "forward", dict(V2, outputs=outputs("inputGradient")))
+    infer("output loss on forward without targets", "forward",
+          {"inputs": v2_inputs(names=("W1", "b1", "W2", "inputs")), "parameters": {"activations": "sigmoid,identity"},
+           "outputs": outputs("loss")})
+    infer("gradcheck unknown output", "gradcheck", dict(V2, outputs=outputs("passed3")))
+    infer("output without name", "gradients", dict(V2, outputs=[{"parameters": {"binary_data": True}}]))
+    infer("outputs not array", "gradients", dict(V2, outputs={"name": "loss"}))
+    infer("epsilon on gradients", "gradients", with_(["parameters", "epsilon"], 1e-6, V2))
+    infer("gradcheck epsilon not number", "gradcheck", with_(["parameters", "epsilon"], "small", V2))
+    infer("gradcheck epsilon zero", "gradcheck", with_(["parameters", "epsilon"], 0, V2))
+    infer("gradcheck FP32", "gradcheck", {"inputs": v2_inputs("FP32"), "parameters": V2_PARAMETERS})
+    infer("mixed FP32 FP64", "gradients", with_(["inputs", 3, "datatype"], "FP32", V2))
+    infer("INT64 weight", "gradients", with_(["inputs", 0, "datatype"], "INT64", V2))
+    infer("FP16 input", "gradients", with_(["inputs", 3, "datatype"], "FP16", V2))
+    infer("labels FP64", "gradients", with_(["inputs", 3, "datatype"], "FP64", V2_CE))
+    infer("labels not integer", "gradients", with_(["inputs", 3, "data"], [1, 0.5], V2_CE))
+    infer("labels rank 2", "gradients", with_(["inputs", 3, "shape"], [2, 1], V2_CE))
+    infer("labels and targets", "gradients", dict(V2_CE, inputs=V2_CE["inputs"] + [
+        {"name": "targets", "datatype": "FP64", "shape": [2, 2], "data": [[0, 1], [1, 0]]}]))
+    infer("wrong shape rank", "gradients", with_(["inputs", 0, "shape"], [6], with_(["inputs", 0, "data"], v2_flat(V2_DATA["W1"]), V2)))
+    infer("bias rank 2", "gradients", with_(["inputs", 1, "shape"], [3, 1], V2))
+    infer("shape data count mismatch", "gradients", with_(["inputs", 0, "shape"], [3, 3], V2))
+    infer("non-chaining W2", "gradients", with_(["inputs", 2], {"name": "W2", "datatype": "FP64", "shape": [1, 2], "data": [[0.7, 0.8]]}, V2))
+    infer("wrong bias count", "gradients", with_(["inputs", 1], {"name": "b1", "datatype": "FP64", "shape": [2], "data": [0, 0]}, V2))
+    infer("wrong targets shape", "gradients", with_(["inputs", 4], {"name": "targets", "datatype": "FP64", "shape": [2, 2], "data": [[1, 0], [0, 1]]}, V2))
+    infer("targets rows", "gradients", with_(["inputs", 4], {"name": "targets", "datatype": "FP64", "shape": [1, 1], "data": [[1]]}, V2))
+    infer("input width mismatch", "gradients", with_(["inputs", 3], {"name": "inputs", "datatype": "FP64", "shape": [2, 3], "data": [[1, 2, 3], [3, 4, 5]]}, V2))
+    infer("bad activation name", "gradients", with_(["parameters", "activations"], "sigmod,identity", V2))
+    infer("bad output activation", "gradients", with_(["parameters", "activations"], "sigmoid,softmaxx", V2))
+    infer("too few activations", "gradients", with_(["parameters", "activations"], "sigmoid", V2))
+    infer("too many activations", "gradients", with_(["parameters", "activations"], "sigmoid,identity,relu", V2))
+    infer("leaky_relu:x", "gradients", with_(["parameters", "activations"], "leaky_relu:x,identity", V2))
+    infer("leaky_relu:inf", "gradients", with_(["parameters", "activations"], "leaky_relu:inf,identity", V2))
+    infer("alpha on relu", "gradients", with_(["parameters", "activations"], "relu:0.2,identity", V2))
+    infer("activations not string", "gradients", with_(["parameters", "activations"], ["sigmoid", "identity"], V2))
+    infer("missing loss", "gradients", with_(["parameters", "loss"], DELETE, V2))
+    infer("bad loss", "gradients", with_(["parameters", "loss"], "quadratc", V2))
+    infer("loss not string", "gradients", with_(["parameters", "loss"], 1, V2))
+    infer("bad reduction", "gradients", with_(["parameters", "reduction"], "avg", V2))
+    infer("bad include", "gradients", with_(["parameters", "include"], "deltas", V2))
+    infer("forward include delta", "forward", with_(["parameters", "include"], "delta", V2))
+    infer("cross_entropy identity output", "gradients", with_(["parameters", "activations"], "sigmoid,identity", V2_CE))
+    infer("labels out of range", "gradients", with_(["inputs", 3, "data"], [1, 2], V2_CE))
+    infer("labels negative", "gradients", with_(["inputs", 3, "data"], [-1, 0], V2_CE))
+    infer("labels count mismatch", "gradients", with_(["inputs", 3, "shape"], [3], V2_CE))
+    infer("labels batch mismatch", "gradients", with_(["inputs", 3], {"name": "labels", "datatype": "INT64", "shape": [3], "data": [1, 0, 1]}, V2_CE))
+    infer("labels with quadratic", "gradients", dict(V2_CE, parameters={"activations": "sigmoid,softmax", "loss": "quadratic"}))
+    doc, tensors = v2_binary("FP64")
+    infer_binary("binary sizes short", "gradients", doc, tensors[:-1])
+    infer_binary("binary sizes long", "gradients", doc, tensors + [b"\0" * 8])
+    infer_binary("binary size not matching shape", "gradients",
+                 with_(["inputs", 0, "parameters", "binary_data_size"], 40, doc), [tensors[0][:40]] + tensors[1:])
+    infer_binary("binary FP32 sizes for FP64", "gradients", with_(["inputs", 0, "parameters", "binary_data_size"], 24, doc),
+                 [tensors[0][:24]] + tensors[1:])
+    body, h = binary_body(doc, tensors)
+    infer("binary header past body", "gradients", body, dict(h, **{"Inference-Header-Content-Length": str(len(body) + 10)}))
+    infer("binary header -4", "gradients", body, dict(h, **{"Inference-Header-Content-Length": "-4"}))
+    infer("binary header not a number", "gradients", body, dict(h, **{"Inference-Header-Content-Length": "12a"}))
+    infer("binary header too short", "gradients", body, dict(h, **{"Inference-Header-Content-Length": "10"}))
+    infer("binary no header", "gradients", body, {"Content-Type": "application/octet-stream"})
+    infer("binary_data_size without bytes", "gradients", doc)
+    infer("binary_data_size negative", "gradients", with_(["inputs", 0, "parameters", "binary_data_size"], -48, doc))
+    infer("binary_data_size fractional", "gradients", with_(["inputs", 0, "parameters", "binary_data_size"], 47.5, doc))
+    ce_labels = with_(["inputs", 3], {"name": "labels", "datatype": "INT32", "shape": [2],
+                                      "parameters": {"binary_data_size": 16}}, V2_CE)
+    infer_binary("labels INT32 with 8-byte elements", "gradients", ce_labels, [struct.pack("<2q", 1, 0)])
+    infer_binary("labels INT64 binary out of range", "gradients", with_(["inputs", 3, "datatype"], "INT64", ce_labels),
+                 [struct.pack("<2q", 1, 1 << 40)])
+    nan_doc, nan_tensors = v2_binary("FP64")
+    values = v2_flat(V2_DATA["inputs"])
+    infer_binary("binary FP64 NaN input", "gradients", nan_doc,
+                 nan_tensors[:3] + [struct.pack("<4d", values[0], float("nan"), *values[2:])] + nan_tensors[4:])
+    infer_binary("binary FP64 inf weight", "gradients", nan_doc,
+                 [struct.pack("<6d", float("inf"), *v2_flat(V2_DATA["W1"])[1:])] + nan_tensors[1:])
+    nan_doc, nan_tensors = v2_binary("FP32")
+    infer_binary("binary FP32 NaN input", "gradients", nan_doc,
+                 nan_tensors[:3] + [struct.pack("<4f", values[0], float("nan"), *values[2:])] + nan_tensors[4:])
+    v2_fp32 = {"inputs": v2_inputs("FP32"), "parameters": V2_PARAMETERS}
+    infer("FP32 data overflow", "gradients", with_(["inputs", 3, "data"], [[1e39, 2], [3, 4]], v2_fp32))
+    infer("zero-sized dimension", "gradients", with_(["inputs", 3], {"name": "inputs", "datatype": "FP64", "shape": [0, 2], "data": []}, V2))
+    infer("huge shape", "gradients", with_(["inputs", 0], {"name": "W1", "datatype": "FP64", "shape": [100000, 100000], "data": [1]}, V2))
+    infer("overflowing shape", "gradients", with_(["inputs", 0, "shape"], [1 << 40, 1 << 40], V2))
+    infer("negative dimension", "gradients", with_(["inputs", 0, "shape"], [-3, 2], V2))
+    infer("fractional dimension", "gradients", with_(["inputs", 0, "shape"], [3, 2.5], V2))
+    infer("string dimension", "gradients", with_(["inputs", 0, "shape"], ["3", 2], V2))
+    infer("non-numeric data", "gradients", with_(["inputs", 3, "data"], [[1, "2"], [3, 4]], V2))
+    infer("null in data", "gradients", with_(["inputs", 3, "data"], [[1, None], [3, 4]], V2))
+    infer("bool data", "gradients", with_(["inputs", 3, "data"], [[True, False], [3, 4]], V2))
+    infer("data not array", "gradients", with_(["inputs", 3, "data"], "1,2,3,4", V2))
+    infer("malformed JSON", "gradients", b'{"inputs": [')
+    infer("trailing garbage", "gradients", json.dumps(V2).encode() + b" x")
+    infer("empty body", "gradients", b"")
+    infer("body not an object", "gradients", [1, 2])
+    infer("body a string", "gradients", "inputs")
+    infer("parameters not an object", "gradients", dict(V2, parameters=["loss", "quadratic"]))
+    infer("unknown model", "nope", V2)
+    infer("model version 2", "gradients", V2, path="/v2/models/gradients/versions/2/infer")
+    layers = 65
+    infer("too many layers", "gradients", {"inputs": [
+        {"name": f"W{l}", "datatype": "FP64", "shape": [1, 1], "data": [0.5]} for l in range(1, layers + 1)] + [
+        {"name": "inputs", "datatype": "FP64", "shape": [1, 1], "data": [1]},
+        {"name": "targets", "datatype": "FP64", "shape": [1, 1], "data": [1]}], "parameters": {"loss": "quadratic"}})
+
+    # Routes.
+    for method, path in (("GET", "/v2"), ("GET", "/v2/"), ("GET", "/v2/health/live"), ("GET", "/v2/health/ready"),
+                         ("HEAD", "/v2/health/live"), ("GET", "/v2/models/gradients"), ("GET", "/v2/models/forward"),
+                         ("GET", "/v2/models/gradcheck"), ("GET", "/v2/models/gradients/ready"),
+                         ("GET", "/v2/models/gradcheck/ready"), ("GET", "/v2/models/gradients/versions/1"),
+                         ("GET", "/v2/models/gradients/versions/1/ready"), ("GET", "/v2/models/gradients/versions/2"),
+                         ("GET", "/v2/models/nope"), ("GET", "/v2/models/nope/ready"), ("GET", "/v2/models/"),
+                         ("GET", "/v2/models/gradients/infer"), ("PUT", "/v2/models/gradients/infer"),
+                         ("POST", "/v2/health/live"), ("POST", "/v2/models/gradients"), ("DELETE", "/v2"),
+                         ("GET", "/v2/nothing"), ("GET", "/v2/models/gradients/stats")):
+        out.append((f"v2 {method} {path}", method, path, b"", {}))
+    out.append(("v2 POST /v2/models/nope/infer", "POST", "/v2/models/nope/infer", json.dumps(V2).encode(), js))
     return out
 
 
