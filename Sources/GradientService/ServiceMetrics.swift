@@ -79,9 +79,9 @@ public final class ServiceMetrics: Sendable {
 
     /// The route label: known routes by name, anything else "other", so label sets stay bounded.
     static func routeLabel(_ path: String) -> String {
-        switch GradientHandler.route(path) {
+        switch Route(path: path) {
         case nil: "other"
-        case .v2(let route)?: InferenceProtocol.label(route)  // model names in paths are the client's
+        case .v2(let route)?: route.pattern  // model names in paths are the client's
         default: path
         }
     }
@@ -169,9 +169,4 @@ public final class ServiceMetrics: Sendable {
         registry.emit(into: &buffer)
         return buffer
     }
-}
-
-/// What the binary is.
-public enum BuildInfo {
-    public static let version = "0.1.0"
 }

@@ -5,6 +5,9 @@ import Backprop
 public enum BinaryPart: Sendable {
     case float32(TensorStorage<Float>)
     case float64(TensorStorage<Double>)
+    /// One byte (a BOOL output). It has no storage of its own to send from, so an answer that
+    /// holds one is always joined into one buffer (`Encoded.response`).
+    case byte(UInt8)
 
     /// The part for `values`, in little-endian byte order.
     public init<S: BLASScalar>(_ values: TensorStorage<S>) {
@@ -32,14 +35,23 @@ public enum BinaryPart: Sendable {
         switch self {
         case .float32(let v): v.count * 4
         case .float64(let v): v.count * 8
+        case .byte: 1
         }
     }
 
-    /// An object that keeps the bytes valid while held.
-    public var owner: AnyObject {
+    /// Whether the elements are float32.
+    public var isFloat32: Bool {
+        if case .float32 = self { return true }
+        return false
+    }
+
+    /// An object that keeps the bytes valid while held; nil for a `.byte`, which lives in the
+    /// part itself.
+    public var owner: AnyObject? {
         switch self {
         case .float32(let v): v.owner
         case .float64(let v): v.owner
+        case .byte: nil
         }
     }
 
@@ -48,6 +60,7 @@ public enum BinaryPart: Sendable {
         switch self {
         case .float32(let v): try v.withUnsafeBytes(body)
         case .float64(let v): try v.withUnsafeBytes(body)
+        case .byte(let b): try Swift.withUnsafeBytes(of: b, body)
         }
     }
 }

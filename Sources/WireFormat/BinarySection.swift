@@ -34,14 +34,16 @@ public struct BinarySection: @unchecked Sendable {
         switch value {
         case .object(let members):
             if let size = value["binaryDataSize"] {
-                guard case .number(let n) = size, n >= 0, n == n.rounded(), n < 1e15 else {
+                guard case .number(let x) = size, let n = DeclaredInteger.byteCount(x) else {
                     throw .invalid(
                         pointer: pointer / "binaryDataSize",
                         detail: "binaryDataSize must be a non-negative integer"
                     )
                 }
-                ranges[pointer] = next..<(next + Int(n))
-                next += Int(n)
+                // Saturating: the sum is only compared with the bytes that follow.
+                let (end, overflow) = next.addingReportingOverflow(n)
+                ranges[pointer] = next..<(overflow ? Int.max : end)
+                next = overflow ? Int.max : end
                 return
             }
             for m in members { try walk(m.value, at: pointer / m.key, next: &next, ranges: &ranges) }

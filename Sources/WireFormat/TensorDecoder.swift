@@ -232,11 +232,11 @@ public enum TensorDecoder {
         var total = 1
         var overflow = false
         for (k, d) in dims.enumerated() {
-            guard d == d.rounded(), d >= 1, d < 9.0e15 else {
+            guard let n = DeclaredInteger.dimension(d) else {
                 throw .invalid(pointer: pointer / "shape" / k, detail: "dimensions must be positive integers, got \(d)")
             }
-            shape.append(Int(d))
-            let (t, o) = total.multipliedReportingOverflow(by: Int(d))
+            shape.append(n)
+            let (t, o) = total.multipliedReportingOverflow(by: n)
             total = t
             overflow = overflow || o
         }
@@ -352,7 +352,7 @@ public enum TensorDecoder {
     /// little-endian machine; the server aligns a binary body's tensor section for this, so a
     /// tensor misses only after another tensor of an odd size in float32. Else one copy: a memcpy
     /// when the types match, read unaligned, or converted element by element.
-    static func fromLittleEndian<S: BLASScalar>(
+    public static func fromLittleEndian<S: BLASScalar>(
         _ raw: UnsafeRawBufferPointer,
         count: Int,
         width: Int,

@@ -150,8 +150,8 @@ def test_errors_name_the_input(client):
     bad = example_inputs()
     bad[2] = tensor("W2", np.array([[0.7, 0.8]]))
     message = error("gradients", bad)
-    assert "input W2" in message and "needs 3 columns" in message and "[422]" in message
-    assert "the layer before (W1) has 3 units" in message and "layers[" not in message
+    assert "input W2 has shape [1, 2], but W1 has 3 rows, so W2 needs 3 columns" in message and "[422]" in message
+    assert "layers[" not in message and "W^" not in message and "units" not in message
     bad = example_inputs()
     bad[4] = tensor("targets", np.array([[1.0, 0.0], [0.0, 1.0]]))
     assert "input targets" in error("gradients", bad)

@@ -2,38 +2,6 @@ import Backprop
 import HTTPServer
 import WireFormat
 
-/// An answer: its JSON part, and the tensor bytes that follow it when `encoding` is `binary`.
-public struct Encoded: Sendable {
-    public var json: [UInt8]
-    /// The tensors after the JSON part of a binary answer, as their storage (sent without a copy).
-    public var binary: [BinaryPart]
-
-    /// The HTTP response: plain JSON, or a binary body with the JSON part's length in
-    /// `Inference-Header-Content-Length` (Triton/KServe's binary tensor extension).
-    var response: Response {
-        if binary.isEmpty { return Response(status: 200, contentType: "application/json", body: json) }
-        var response = Response(
-            status: 200,
-            contentType: "application/octet-stream",
-            body: json,
-            headers: [("Inference-Header-Content-Length", String(json.count))]
-        )
-        let tensorBytes = binary.reduce(0) { $0 + $1.byteCount }
-        if tensorBytes <= 64 << 10 {
-            // Small: joined here, on the worker that just wrote the tensors (their bytes are in its
-            // cache), so the I/O thread gets one array instead of a reference-counted object per
-            // tensor. Tiny binary requests were 20% slower over HTTP than base64 ones without this.
-            response.body.reserveCapacity(json.count + tensorBytes)
-            for part in binary { part.withUnsafeBytes { response.body.append(contentsOf: $0) } }
-            return response
-        }
-        response.tail = binary.map { part in
-            part.withUnsafeBytes { BodyChunk(bytes: $0, owner: part.owner) }
-        }
-        return response
-    }
-}
-
 /// Writes each endpoint's answer from what `Computation` produced, in the request's encoding.
 enum ResponseEncoder {
     static func forward<S: BLASScalar>(_ result: Computation.Forward<S>, for r: GradientRequest<S>) -> Encoded {
@@ -104,15 +72,15 @@ enum ResponseEncoder {
                 w.key("layer")
                 w.integer(l + 1)
                 if include.contains(.delta) {
-                    w.key("delta")
+                    w.key(Quantity.delta.wireName)
                     w.tensor(g.delta[l], encoding)
                 }
                 if include.contains(.weightGradient) {
-                    w.key("weightGradient")
+                    w.key(Quantity.weightGradient.wireName)
                     w.tensor(g.weightGradient[l], encoding)
                 }
                 if include.contains(.biasGradient) {
-                    w.key("biasGradient")
+                    w.key(Quantity.biasGradient.wireName)
                     w.tensor(g.biasGradient[l], encoding)
                 }
                 forwardQuantities(of: l, result.pass, include, encoding, into: &w)
@@ -121,7 +89,7 @@ enum ResponseEncoder {
             w.endArray()
         }
         if let input = g.inputGradient {
-            w.key("inputGradient")
+            w.key(Quantity.inputGradient.wireName)
             w.tensor(input, encoding)
         }
         if let explanation = result.explanation { explain(explanation, into: &w) }
@@ -129,19 +97,19 @@ enum ResponseEncoder {
         return Encoded(json: w.bytes, binary: w.binaryParts)
     }
 
-    static func gradcheck(_ checks: [LayerGradcheck], for r: GradientRequest<Double>) -> Encoded {
+    static func gradcheck(_ checks: [LayerGradcheck], tolerances: GradcheckTolerances, parameters: Int) -> Encoded {
         var w = JSONWriter(capacity: 512)
         w.beginObject()
         w.key("passed")
         w.bool(checks.allSatisfy(\.passed))
         w.key("epsilon")
-        w.number(r.tolerances.epsilon)
+        w.number(tolerances.epsilon)
         w.key("atol")
-        w.number(r.tolerances.atol)
+        w.number(tolerances.atol)
         w.key("rtol")
-        w.number(r.tolerances.rtol)
+        w.number(tolerances.rtol)
         w.key("parameterCount")
-        w.integer(r.network.parameterCount)
+        w.integer(parameters)
         w.key("layers")
         w.beginArray()
         for c in checks {
@@ -178,11 +146,11 @@ enum ResponseEncoder {
         into w: inout JSONWriter
     ) {
         if include.contains(.preactivation) {
-            w.key("preactivation")
+            w.key(Quantity.preactivation.wireName)
             w.tensor(pass.z[l], encoding)
         }
         if include.contains(.activation) {
-            w.key("activation")
+            w.key(Quantity.activation.wireName)
             w.tensor(pass.a[l + 1], encoding)
         }
     }
@@ -195,9 +163,9 @@ enum ResponseEncoder {
             w.key("layer")
             w.integer(e.layer)
             for (name, step) in [
-                ("delta", e.delta), ("weightGradient", e.weightGradient), ("biasGradient", e.biasGradient),
+                (Quantity.delta, e.delta), (.weightGradient, e.weightGradient), (.biasGradient, e.biasGradient),
             ] {
-                w.key(name)
+                w.key(name.wireName)
                 w.beginObject()
                 w.key("formula")
                 w.string(step.formula)

@@ -16,11 +16,7 @@ public enum BodyFormat: Sendable, Equatable {
     /// header is sent too; a binary body needs the header. A length header that is not a
     /// non-negative integer is refused whatever the media type.
     static func of(_ head: RequestHead) throws(Problem) -> BodyFormat {
-        let given = head.headers[jsonLengthHeader]
-        let jsonLength = given.flatMap { Int($0) }
-        if given != nil, (jsonLength ?? -1) < 0 {
-            throw .badRequest("Inference-Header-Content-Length must be a non-negative integer, got \"\(given ?? "")\"")
-        }
+        let jsonLength = try Self.jsonLength(head)
         let contentType = head.headers["content-type"]
         switch contentType?.split(separator: ";").first.map({ $0.trimmingSpaces.lowercased() }) {
         case "application/json":
@@ -35,6 +31,21 @@ public enum BodyFormat: Sendable, Equatable {
         default:
             throw .unsupportedMediaType(contentType)
         }
+    }
+
+    /// The length header's value, nil when absent, refused when not a non-negative integer
+    /// (every front end reads it here).
+    static func jsonLength(_ head: RequestHead) throws(Problem) -> Int? {
+        guard let given = head.headers[jsonLengthHeader] else { return nil }
+        guard let n = Int(given), n >= 0 else {
+            throw .badRequest("Inference-Header-Content-Length must be a non-negative integer, got \"\(given)\"")
+        }
+        return n
+    }
+
+    /// Why a body cannot hold the JSON part its header declares.
+    static func pastTheBody(_ jsonLength: Int, _ bodyBytes: Int) -> String {
+        "Inference-Header-Content-Length is \(jsonLength) but the body has \(bodyBytes) bytes"
     }
 
     /// Where the raw tensors start, for the server to place on a 64-byte boundary so they can be

@@ -122,13 +122,13 @@ extension Problem {
     }
     /// The compute deadline passed; 503 (the contract allows no other 5xx). Retrying the same
     /// request will time out again unless the server is less loaded.
-    static func timedOut() -> Problem {
+    static func timedOut(retryAfter: Int) -> Problem {
         Problem(
             status: 503,
             kind: "timeout",
             title: "Request timed out",
             detail: "the request took longer than the server's --request-timeout; send less work per request",
-            headers: [("Retry-After", "1")]
+            headers: [("Retry-After", String(retryAfter))]
         )
     }
     static func internalError() -> Problem {
@@ -138,6 +138,16 @@ extension Problem {
             title: "Internal error",
             detail: "the server failed to compute an answer"
         )
+    }
+
+    /// A fault reading `bytes`; a malformed one says where, by line and column.
+    init(_ error: WireError, in bytes: UnsafeRawBufferPointer) {
+        if case .malformed(let offset, let reason) = error {
+            let (line, column) = JSONParser.location(of: offset, in: bytes)
+            self = .malformed("\(reason) at line \(line), column \(column) (byte \(offset))")
+        } else {
+            self.init(error)
+        }
     }
 
     init(_ error: WireError) {

@@ -1,8 +1,9 @@
 import Backprop
 import WireFormat
 
-/// The math of each endpoint on a decoded request, through `Backprop`, and the checks on what it
-/// produced (an overflow is the request's fault, answered 422). Nothing here writes JSON.
+/// The math of each operation on an assembled request, through `Backprop`, and the checks on what
+/// it produced (an overflow is the request's fault). Every front end computes through here and
+/// writes its answer from these typed results; nothing here writes JSON.
 enum Computation {
     /// What `/v1/forward` computed: every Z^l and A^l, and the cost when targets were given.
     struct Forward<S: BLASScalar> {
@@ -18,7 +19,7 @@ enum Computation {
         var explanation: [LayerExplanation]?
     }
 
-    static func forward<S: BLASScalar>(_ r: GradientRequest<S>) throws(Problem) -> Forward<S> {
+    static func forward<S: BLASScalar>(_ r: GradientRequest<S>) throws(Fault) -> Forward<S> {
         let pass = r.network.forward(r.inputs)
         var cost: S?
         if let targets = r.targets, let loss = r.loss {
@@ -32,9 +33,9 @@ enum Computation {
         _ r: GradientRequest<S>,
         parallelism: Int,
         shouldStop: () -> Bool
-    ) throws(Problem) -> Backward<S> {
-        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
-        if shouldStop() { throw Problem.timedOut() }
+    ) throws(Fault) -> Backward<S> {
+        guard let targets = r.targets, let loss = r.loss else { throw Fault(.targets, .targetsRequired) }
+        if shouldStop() { throw Fault(.network, .timedOut) }
         let pass: ForwardPass<S>
         let g: Gradients<S>
         do {
@@ -47,23 +48,20 @@ enum Computation {
                 parallelism: parallelism
             )
         } catch {
-            throw Problem(error, in: r.network)
+            throw Fault(error, in: r.network)
         }
         try checkFinite(pass.output, g.cost)
         for l in r.network.layers.indices {
             if !g.weightGradient[l].isFinite || !g.biasGradient[l].allSatisfy(\.isFinite) || !g.delta[l].isFinite {
-                throw Problem.invalid(
-                    .root / "network" / "layers" / l,
-                    "the gradients of layer \(l + 1) overflowed \(S.dtype); scale the weights or inputs down"
-                )
+                throw Fault(.layer(l), .gradientsOverflow(dtype: S.dtype))
             }
         }
         let explanation = r.options.explain ? r.network.explain(loss: loss, reduction: r.options.reduction) : nil
         return Backward(pass: pass, gradients: g, explanation: explanation)
     }
 
-    static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Problem) -> [LayerGradcheck] {
-        guard let targets = r.targets, let loss = r.loss else { throw Problem.internalError() }
+    static func gradcheck(_ r: GradientRequest<Double>, shouldStop: () -> Bool) throws(Fault) -> [LayerGradcheck] {
+        guard let targets = r.targets, let loss = r.loss else { throw Fault(.targets, .targetsRequired) }
         do {
             return try r.network.gradcheck(
                 inputs: r.inputs,
@@ -74,16 +72,13 @@ enum Computation {
                 shouldStop: shouldStop
             )
         } catch {
-            throw Problem(error, in: r.network)
+            throw Fault(error, in: r.network)
         }
     }
 
-    private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Problem) {
+    private static func checkFinite<S: BLASScalar>(_ output: Matrix<S>, _ cost: S?) throws(Fault) {
         if !output.isFinite || !(cost?.isFinite ?? true) {
-            throw Problem.invalid(
-                .root / "network",
-                "the forward pass overflowed \(S.dtype) (non-finite outputs or loss); scale the weights or inputs down"
-            )
+            throw Fault(.network, .forwardOverflow(dtype: S.dtype))
         }
     }
 }
