@@ -1,6 +1,6 @@
 import Backprop
 // A libFuzzer target over the request path that strangers reach: JSON parsing, tensor decoding,
-// validation and (bounded) computation, for every endpoint. Built only by scripts/fuzz.sh with
+// validation and (bounded) computation, for every endpoint of /v1 and every model of /v2. Built only by scripts/fuzz.sh with
 // -sanitize=fuzzer,address -DFUZZING; a plain `swift build` gets the stub below.
 import GradientService
 import Logging
@@ -40,6 +40,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // The same bytes as a binary body, its JSON part ending at the first NUL (or at the end).
     let split = body.firstIndex(of: 0) ?? size
     _ = try? fuzzHandler.compute(.gradients, bytes: body, format: .binary(jsonLength: split))
+    // The Open Inference Protocol's reader, on every model, as JSON and as a binary body.
+    for model in ["gradients", "forward", "gradcheck"] {
+        _ = fuzzHandler.infer(model: model, bytes: body, jsonLength: nil)
+        _ = fuzzHandler.infer(model: model, bytes: body, jsonLength: split)
+    }
     differential(body)
     return 0
 }

@@ -82,7 +82,8 @@ public final class GradientHandler: HTTPHandler {
                     return try infer(
                         model: model,
                         operation: operation,
-                        body: body,
+                        bytes: body.bytes,
+                        owner: body,
                         jsonLength: jsonLength,
                         deadline: deadline
                     )

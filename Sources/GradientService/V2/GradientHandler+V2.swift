@@ -66,15 +66,34 @@ extension GradientHandler {
         return problem
     }
 
-    /// One `infer` on `body` (its JSON part `jsonLength` bytes long when binary).
+    /// One `infer` on bytes the caller keeps valid until this returns (the fuzzer's and
+    /// benchmarks' entry; every tensor is copied), answered in the protocol's form.
+    public func infer(model: String, bytes: UnsafeRawBufferPointer, jsonLength: Int?) -> Response {
+        guard let operation = V2Route.operation(of: model) else { return render(Self.unknownModel(model), as: .v2) }
+        do {
+            return try infer(
+                model: model,
+                operation: operation,
+                bytes: bytes,
+                owner: nil,
+                jsonLength: jsonLength,
+                deadline: .distantFuture
+            )
+        } catch {
+            return render(error, as: .v2)
+        }
+    }
+
+    /// One `infer` on `bytes` (its JSON part `jsonLength` bytes long when binary). `owner` keeps
+    /// them valid: aligned binary tensors are then views of them.
     func infer(
         model: String,
         operation: Operation,
-        body: RequestBody,
+        bytes: UnsafeRawBufferPointer,
+        owner: AnyObject?,
         jsonLength: Int?,
         deadline: DispatchTime
     ) throws(Problem) -> Response {
-        let bytes = body.bytes
         let headLength = jsonLength ?? bytes.count
         guard headLength <= bytes.count else { throw .badRequest(BodyFormat.pastTheBody(headLength, bytes.count)) }
         let head = UnsafeRawBufferPointer(rebasing: bytes[0..<headLength])
@@ -90,7 +109,7 @@ extension GradientHandler {
             operation: operation,
             limits: configuration.limits,
             tail: UnsafeRawBufferPointer(rebasing: bytes[headLength..<bytes.count]),
-            owner: body
+            owner: owner
         )
         let hasTargets = request.inputs.contains { $0.name == "targets" || $0.name == "labels" }
         let selection = try V2Selection(
