@@ -58,12 +58,4 @@ struct NetworkValidationTests {
         }
         #expect(throws: NetworkError.noLayers) { try Network<Double>(layers: []).validate() }
     }
-
-    @Test("faults describe themselves in the article's numbering, never as Swift's enum text")
-    func descriptions() {
-        let fault = NetworkError.weightsDoNotMatchPreviousLayer(layer: 1, units: 1, columns: 3, previousUnits: 2)
-        #expect(fault.description == "W^2 has shape [1, 3], but layer 1 has 2 units, so it needs 2 columns")
-        #expect(NetworkError.softmaxNotOnOutputLayer(layer: 0).description.contains("layer 1"))
-        #expect(!NetworkError.lossDoesNotAcceptOutput(loss: .mse, output: .tanh).description.contains("("))
-    }
 }
