@@ -3,17 +3,6 @@ import Sync
 // The live engine: forward, the delta recursion and the parameter gradients, as the article
 // writes them, on the request's workspace (Workspace.swift) through each layer's kernels
 // (Layer+Kernels.swift), with a large batch split into row blocks (RowBlocks.swift).
-extension Matrix {
-    /// Rows `range` as a matrix that views this one's elements (no copy).
-    public func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(
-            rows: range.count,
-            columns: columns,
-            storage: storage.view((range.lowerBound * columns)..<(range.upperBound * columns))
-        )
-    }
-}
-
 extension Network {
     /// Runs the batch forward, after validating the network and the batch (the GEMMs trust the
     /// shapes: inputs of the wrong width would be read past their end).
