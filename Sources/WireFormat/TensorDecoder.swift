@@ -1,10 +1,12 @@
 import Backprop
 
 /// Caps on one tensor, checked against its declared shape before anything is allocated.
+/// No defaults here: the service's `ServiceLimits.maxTensorElements` is the one place the
+/// default is written, and every caller says what it allows.
 public struct TensorLimits: Sendable, Equatable {
     /// Elements in one tensor.
     public var maxElements: Int
-    public init(maxElements: Int = 1 << 26) { self.maxElements = maxElements }
+    public init(maxElements: Int) { self.maxElements = maxElements }
 }
 
 /// Turns a JSON tensor (nested, flat or base64) into a contiguous row-major buffer of `S`,
