@@ -24,8 +24,13 @@ release: deps
 run: release
 	.build/release/backprop-server --host $(HOST) --port $(PORT)
 
-# Every test, as CI runs it: build with warnings as errors, the Swift suites, the spec checks,
-# and the end-to-end script against the release binary.
+# Every test, as CI runs it (CI then runs docker-check): the Python test tools
+# (test-deps), swift format lint, the build with warnings as errors and the Swift suites
+# (test-unit), the OpenAPI spec (spec-check), the Dockerfile and Kubernetes manifests
+# (deploy-check), the end-to-end script (e2e), the page in Chromium (browser), the Python and
+# Swift clients (clients), /v2 with tritonclient (kserve), HTTPS (tls), two replicas behind nginx
+# (replicas), overload and soak (load-smoke), the fuzzer (fuzz-smoke) and schemathesis; each
+# against the release binary where it runs a server.
 test: test-deps lint test-unit spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis
 	@echo "make test: all checks passed"
 

@@ -101,6 +101,8 @@ let package = Package(
             name: "GradientServiceTests",
             dependencies: [
                 "GradientService", "HTTPServer", "WireFormat", "Backprop", "TestSupport",
+                // ExecutableTests reads the command's definition and the flag table in-process.
+                "backprop-server",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"]

@@ -17,6 +17,28 @@ public enum Activation: Sendable, Equatable, Hashable {
     case silu
     /// Row-wise softmax; allowed on the output layer only.
     case softmax
+
+    /// What a sentence calls this activation, with its parameter: "ReLU", "leaky ReLU (α = 0.01)".
+    /// Backprop's own words for its own messages; the service spells the API's names itself.
+    public var name: String {
+        switch self {
+        case .identity: "identity"
+        case .sigmoid: "sigmoid"
+        case .tanh: "tanh"
+        case .relu: "ReLU"
+        case .leakyReLU(let alpha): "leaky ReLU (α = \(Self.written(alpha)))"
+        case .elu(let alpha): "ELU (α = \(Self.written(alpha)))"
+        case .softplus: "softplus"
+        case .gelu: "GELU"
+        case .silu: "SiLU"
+        case .softmax: "softmax"
+        }
+    }
+
+    /// A parameter as a person writes it: a whole number without ".0".
+    private static func written(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
+    }
 }
 
 // Forward and backward side by side, one pair per activation.

@@ -42,12 +42,13 @@ extension Network where Scalar == Double {
     ) throws(NetworkError) -> [LayerGradcheck] {
         let (epsilon, atol, rtol) = (tolerances.epsilon, tolerances.atol, tolerances.rtol)
         let (_, analytic) = try gradients(inputs: inputs, targets: targets, loss: loss, reduction: reduction)
+        // `gradients` validated the network and batch, and the probes change values, not shapes.
         var probe = self
         func numeric(_ set: (inout Network, Double) -> Void, _ original: Double) -> Double {
             set(&probe, original + epsilon)
-            let plus = probe.cost(probe.forward(inputs), targets: targets, loss: loss, reduction: reduction)
+            let plus = probe.cost(probe.forward(validated: inputs), targets: targets, loss: loss, reduction: reduction)
             set(&probe, original - epsilon)
-            let minus = probe.cost(probe.forward(inputs), targets: targets, loss: loss, reduction: reduction)
+            let minus = probe.cost(probe.forward(validated: inputs), targets: targets, loss: loss, reduction: reduction)
             set(&probe, original)
             return (plus - minus) / (2 * epsilon)
         }

@@ -27,6 +27,17 @@ public enum Loss: Sendable, CaseIterable {
         }
     }
 
+    /// What a sentence calls this loss: "cross-entropy", "mean squared error". Backprop's own
+    /// words for its own messages; the service spells the API's names itself.
+    public var name: String {
+        switch self {
+        case .quadratic: "quadratic cost"
+        case .mse: "mean squared error"
+        case .crossEntropy: "cross-entropy"
+        case .binaryCrossEntropy: "binary cross-entropy"
+        }
+    }
+
     /// Whether `output` may end a network trained with this loss.
     public func accepts(output: Activation) -> Bool {
         acceptedOutputs.map { $0.contains(output) } ?? true
@@ -83,7 +94,7 @@ extension Loss {
         scale: S,
         into dp: UnsafeMutableBufferPointer<S>
     ) -> S {
-        precondition(accepts(output: output), "\(self) does not accept a \(output) output")
+        precondition(accepts(output: output), "\(NetworkError.lossDoesNotAcceptOutput(loss: self, output: output))")
         let count = zp.count
         let batch = n > 0 ? count / n : 0
         var cost: S = 0

@@ -40,6 +40,15 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
     /// Row `i` as an array (for tests and small outputs).
     public func row(_ i: Int) -> [Scalar] { Array(storage[(i * columns)..<((i + 1) * columns)]) }
 
+    /// Rows `range` as a matrix that views this one's elements (no copy).
+    public func rows(_ range: Range<Int>) -> Matrix {
+        Matrix(
+            rows: range.count,
+            columns: columns,
+            storage: storage.view((range.lowerBound * columns)..<(range.upperBound * columns))
+        )
+    }
+
     public var nested: [[Scalar]] { (0..<rows).map(row) }
 
     /// The same values in another precision.

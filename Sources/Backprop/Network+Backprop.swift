@@ -3,24 +3,22 @@ import Sync
 // The live engine: forward, the delta recursion and the parameter gradients, as the article
 // writes them, on the request's workspace (Workspace.swift) through each layer's kernels
 // (Layer+Kernels.swift), with a large batch split into row blocks (RowBlocks.swift).
-extension Matrix {
-    /// Rows `range` as a matrix that views this one's elements (no copy).
-    public func rows(_ range: Range<Int>) -> Matrix {
-        Matrix(
-            rows: range.count,
-            columns: columns,
-            storage: storage.view((range.lowerBound * columns)..<(range.upperBound * columns))
-        )
-    }
-}
-
 extension Network {
-    /// Runs the batch forward. A^0: [B, n_0] → every Z^l, A^l: [B, n_l], in one workspace.
+    /// Runs the batch forward, after validating the network and the batch (the GEMMs trust the
+    /// shapes: inputs of the wrong width would be read past their end).
+    /// A^0: [B, n_0] → every Z^l, A^l: [B, n_l], in one workspace.
     // Specialised for both scalars: called from other modules, a generic body would reach
     // every exp and multiply through protocol witnesses (measured 10× slower on tiny networks).
     @_specialize(exported:true,where Scalar == Float)
     @_specialize(exported:true,where Scalar == Double)
-    public func forward(_ input: Matrix<Scalar>) -> ForwardPass<Scalar> {
+    public func forward(_ input: Matrix<Scalar>) throws(NetworkError) -> ForwardPass<Scalar> {
+        try validate(inputs: input, targets: nil, loss: nil)
+        return forward(validated: input)
+    }
+
+    /// `forward(_:)` for a network and batch already validated (gradcheck runs two passes per
+    /// parameter on the batch it checked once).
+    func forward(validated input: Matrix<Scalar>) -> ForwardPass<Scalar> {
         let workspace = Workspace(self, batch: input.rows, parts: [.forward])
         input.storage.withUnsafeBufferPointer { x in forward(0..<input.rows, input: x.baseAddress!, workspace) }
         return workspace.pass(input: input)

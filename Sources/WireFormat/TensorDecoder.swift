@@ -1,10 +1,12 @@
 import Backprop
 
 /// Caps on one tensor, checked against its declared shape before anything is allocated.
+/// No defaults here: the service's `ServiceLimits.maxTensorElements` is the one place the
+/// default is written, and every caller says what it allows.
 public struct TensorLimits: Sendable, Equatable {
     /// Elements in one tensor.
     public var maxElements: Int
-    public init(maxElements: Int = 1 << 26) { self.maxElements = maxElements }
+    public init(maxElements: Int) { self.maxElements = maxElements }
 }
 
 /// Turns a JSON tensor (nested, flat or base64) into a contiguous row-major buffer of `S`,
@@ -373,13 +375,25 @@ public enum TensorDecoder {
             }
         }
         return TensorStorage(unsafeUninitializedCapacity: count) { out, initialized in
-            for k in 0..<count {
-                out[k] =
-                    width == 4
-                    ? S(Float(bitPattern: raw.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian))
-                    : S(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self).littleEndian))
-            }
+            convertLittleEndian(raw, count: count, width: width, into: out)
             initialized = count
+        }
+    }
+
+    /// The one conversion of little-endian floats of `width` bytes (4 or 8) into `S`, element by
+    /// element and read unaligned: for the binary and the base64 paths when the dtype is not `S`.
+    @inline(__always)
+    private static func convertLittleEndian<S: BLASScalar>(
+        _ raw: UnsafeRawBufferPointer,
+        count: Int,
+        width: Int,
+        into out: UnsafeMutableBufferPointer<S>
+    ) {
+        for k in 0..<count {
+            out[k] =
+                width == 4
+                ? S(Float(bitPattern: raw.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian))
+                : S(Double(bitPattern: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self).littleEndian))
         }
     }
 
@@ -412,12 +426,9 @@ public enum TensorDecoder {
         var raw = [UInt8](repeating: 0, count: count * width)
         let ok = raw.withUnsafeMutableBytes { Base64.decode(text, into: $0, parallelism: parallelism) }
         guard ok else { return nil }
-        return raw.withUnsafeBytes { bytes in
-            (0..<count).map { k in
-                width == 4
-                    ? S(Float(bitPattern: bytes.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian))
-                    : S(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self).littleEndian))
-            }
+        return [S](unsafeUninitializedCapacity: count) { out, initialized in
+            raw.withUnsafeBytes { convertLittleEndian($0, count: count, width: width, into: out) }
+            initialized = count
         }
     }
 }

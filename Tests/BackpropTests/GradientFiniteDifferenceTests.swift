@@ -31,13 +31,13 @@ struct GradientFiniteDifferenceTests {
         epsilon: Double = 1e-6,
         _ set: (inout Network<Double>, inout Matrix<Double>, Double) -> Void,
         at x: Double
-    ) -> Double {
+    ) throws -> Double {
         var n = net
         var a = inputs
         set(&n, &a, x + epsilon)
-        let plus = n.cost(n.forward(a), targets: targets, loss: loss, reduction: reduction)
+        let plus = n.cost(try n.forward(a), targets: targets, loss: loss, reduction: reduction)
         set(&n, &a, x - epsilon)
-        let minus = n.cost(n.forward(a), targets: targets, loss: loss, reduction: reduction)
+        let minus = n.cost(try n.forward(a), targets: targets, loss: loss, reduction: reduction)
         return (plus - minus) / (2 * epsilon)
     }
 
@@ -59,8 +59,8 @@ struct GradientFiniteDifferenceTests {
 
         for l in net.layers.indices {
             let w = net.layers[l].weights
-            let numericW = (0..<w.count).map { i in
-                Self.numeric(
+            let numericW = try (0..<w.count).map { i in
+                try Self.numeric(
                     net,
                     inputs: inputs,
                     targets: targets,
@@ -76,8 +76,8 @@ struct GradientFiniteDifferenceTests {
                 "∇W^\(l + 1) for \(c.hidden)/\(c.loss)/\(c.output): rel error \(errW)"
             )
 
-            let numericB = net.layers[l].biases.indices.map { j in
-                Self.numeric(
+            let numericB = try net.layers[l].biases.indices.map { j in
+                try Self.numeric(
                     net,
                     inputs: inputs,
                     targets: targets,
@@ -93,8 +93,8 @@ struct GradientFiniteDifferenceTests {
                 "∇b^\(l + 1) for \(c.hidden)/\(c.loss)/\(c.output): rel error \(errB)"
             )
         }
-        let numericX = (0..<inputs.count).map { i in
-            Self.numeric(
+        let numericX = try (0..<inputs.count).map { i in
+            try Self.numeric(
                 net,
                 inputs: inputs,
                 targets: targets,

@@ -59,11 +59,30 @@ struct NetworkValidationTests {
         #expect(throws: NetworkError.noLayers) { try Network<Double>(layers: []).validate() }
     }
 
-    @Test("faults describe themselves in the article's numbering, never as Swift's enum text")
-    func descriptions() {
-        let fault = NetworkError.weightsDoNotMatchPreviousLayer(layer: 1, units: 1, columns: 3, previousUnits: 2)
-        #expect(fault.description == "W^2 has shape [1, 3], but layer 1 has 2 units, so it needs 2 columns")
-        #expect(NetworkError.softmaxNotOnOutputLayer(layer: 0).description.contains("layer 1"))
-        #expect(!NetworkError.lossDoesNotAcceptOutput(loss: .mse, output: .tanh).description.contains("("))
+    @Test("forward refuses inputs of the wrong width before any product reads them")
+    func forwardRefusesTheWrongWidth() {
+        // W^1 takes 3 inputs; one column of one row would have the GEMM read 2 elements past it.
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2, 3], [4, 5, 6]]), activation: .relu)])
+        #expect(throws: NetworkError.inputsDoNotMatchFirstLayer(expected: 3, actual: 1)) {
+            _ = try net.forward(Matrix([[1]]))
+        }
+        #expect(throws: NetworkError.inputsDoNotMatchFirstLayer(expected: 3, actual: 4)) {
+            _ = try net.forward(Matrix([[1, 2, 3, 4]]))
+        }
+    }
+
+    @Test("forward refuses an empty batch and a network whose layers do not chain")
+    func forwardValidatesTheBatchAndTheNetwork() throws {
+        let net = Network<Double>(layers: [Layer(weights: Matrix([[1, 2]]), activation: .identity)])
+        #expect(throws: NetworkError.emptyBatch) { _ = try net.forward(Matrix(rows: 0, columns: 2)) }
+        let broken = Network<Double>(layers: [
+            Layer(weights: Matrix([[1, 2], [3, 4]]), activation: .relu),
+            Layer(weights: Matrix([[1, 2, 3]]), activation: .identity),
+        ])
+        #expect(throws: NetworkError.weightsDoNotMatchPreviousLayer(layer: 1, units: 1, columns: 3, previousUnits: 2)) {
+            _ = try broken.forward(Matrix([[1, 2]]))
+        }
+        // A batch that fits is computed: z = 1·3 + 2·4 = 11.
+        #expect(try net.forward(Matrix([[3, 4]])).output == Matrix([[11]]))
     }
 }

@@ -1,10 +1,13 @@
 import Foundation
+import GradientService
 import TestSupport
 import Testing
 import WireFormat
 
 @Suite("Gradients over real HTTP", .serialized)
 struct EndToEndGradientTests {
+    /// The server's own cap, for reading its answers back.
+    static let tensorLimits = TensorLimits(maxElements: ServiceLimits().maxTensorElements)
     static let fixtures: [(name: String, request: String, expected: JSONValue)] = {
         guard let data = try? Data(contentsOf: fixtureURL("gradients.json")),
             case .array(let cases)? = (try? JSONParser.parse([UInt8](data)))?["cases"]
@@ -154,7 +157,7 @@ struct EndToEndGradientTests {
         #expect(b64.json["dtype"]?.stringValue == "float32")
         let grad = try #require(b64.json["layers"]?[0]?["biasGradient"])
         #expect(grad["dtype"]?.stringValue == "float32")
-        let decoded: [Float] = try TensorDecoder.vector(grad, at: .root, limits: .init())
+        let decoded: [Float] = try TensorDecoder.vector(grad, at: .root, limits: Self.tensorLimits)
         #expect(maxDifference(decoded, [Float(p0), Float(-p0)]).value < 1e-6)
     }
 
@@ -217,7 +220,7 @@ struct EndToEndGradientTests {
                     ("base64", .string(text)),
                 ]),
                 at: .root,
-                limits: .init()
+                limits: Self.tensorLimits
             )
             #expect(decoded == expected[field]?["data"]?.flatNumbers, "\(field)")
         }

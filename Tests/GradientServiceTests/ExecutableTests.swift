@@ -3,6 +3,8 @@ import GradientService
 import TestSupport
 import Testing
 
+@testable import backprop_server
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,7 +99,13 @@ struct ExecutableTests {
         ("--min-rate-grace", "later"), ("--head-timeout", "-3"),
         ("--per-ip-connection-limit", "-2"),
         ("--drain-timeout", "-1"), ("--protect-metrics", "maybe"), ("--log-level", "loud"), ("--blas-core", "fast"),
-        ("--tls-cert", "/no/such/cert.pem"),
+        ("--tls-cert", "/no/such/cert.pem"), ("--tls-key", "/no/such/key.pem"),
+    ]
+
+    /// The flags with a variable but no value the parser or validation refuses, and why.
+    static let anyValue: [(flag: String, why: String)] = [
+        ("--host", "any text parses; an address that cannot be bound fails at start, exit 1"),
+        ("--auth-token", "any text is a token"),
     ]
 
     static func variable(_ flag: String) -> String {
@@ -140,6 +148,42 @@ struct ExecutableTests {
         for (flag, _) in Self.badValues { #expect(flags.contains(flag), "\(flag)") }
     }
 
+    /// The flags that are actions, not settings: they have no variable and no bad value.
+    static let actions: Set = ["--help", "--version", "--healthcheck"]
+
+    /// Every long name the command defines, read from ArgumentParser's own description of it
+    /// (the JSON that `--experimental-dump-help` prints), not from a list kept by hand.
+    static func definedFlags() throws -> Set<String> {
+        struct Dump: Decodable {
+            struct Command: Decodable { var arguments: [Argument]? }
+            struct Argument: Decodable { var names: [Name]? }
+            struct Name: Decodable {
+                var kind: String
+                var name: String
+            }
+            var command: Command
+        }
+        let dump = try JSONDecoder().decode(Dump.self, from: Data(BackpropServerCommand._dumpHelp().utf8))
+        let names = (dump.command.arguments ?? []).flatMap { $0.names ?? [] }
+        return Set(names.filter { $0.kind == "long" }.map { "--" + $0.name })
+    }
+
+    @Test("every flag the command defines has its variable in Environment's table and a bad value here")
+    func everyDefinedFlagIsWired() throws {
+        let defined = try Self.definedFlags()
+        #expect(defined.count > 20 && defined.contains("--max-work"), "\(defined)")
+        let settings = defined.subtracting(Self.actions)
+        let table = Set(Environment.flags.map(\.flag))
+        let tested = Set(Self.badValues.map(\.flag) + Self.anyValue.map(\.flag))
+        for flag in settings.sorted() {
+            #expect(table.contains(flag), "\(flag) has no variable in Environment.flags")
+            #expect(tested.contains(flag), "\(flag) has no case in ExecutableTests.badValues (or anyValue)")
+            #expect(Environment.variable(for: flag) == Self.variable(flag))
+        }
+        #expect(table.subtracting(settings).isEmpty, "Environment.flags names flags the command lacks")
+        #expect(tested.subtracting(settings).isEmpty, "badValues or anyValue names flags the command lacks")
+    }
+
     @Test("--version prints the version /metrics reports")
     func version() throws {
         let (status, output) = try Self.run(["--version"])
@@ -152,6 +196,12 @@ struct ExecutableTests {
         let (status, output) = try Self.run(["--healthcheck", "--port", String(Self.freePort())])
         #expect(status == 1)
         #expect(output.contains("healthcheck failed: cannot connect to 127.0.0.1:"), "\(output)")
+        // BACKPROP_HOST has no value to refuse (anyValue); the probe shows it is read.
+        let (_, other) = try Self.run(
+            ["--healthcheck", "--port", String(Self.freePort())],
+            environment: ["BACKPROP_HOST": "127.0.0.2"]
+        )
+        #expect(other.contains("healthcheck failed: cannot connect to 127.0.0.2:"), "\(other)")
     }
 
     /// Starts the binary on a free port and waits until it is ready.

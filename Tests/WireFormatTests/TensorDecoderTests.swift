@@ -206,4 +206,43 @@ struct TensorDecoderTests {
         )
         #expect(floats.storage.withUnsafeBytes(\.baseAddress) == bytes.baseAddress! + 32, "float32 at 32: in place")
     }
+
+    /// A tensor in the other dtype converts element by element, the same through base64 and the
+    /// binary section: each value exactly as `S(Float)` or `S(Double)` makes it, to the bit.
+    @Test func anotherDtypeConvertsAlikeThroughBase64AndBinary() throws {
+        // The smallest subnormal, −0, the largest finite, 0.1 and an ordinary value.
+        let singles: [Float] = [0x0000_0001, 0x8000_0000, 0x7F7F_FFFF, 0x3DCC_CCCD, 0xC2F6_E979].map(
+            Float.init(bitPattern:)
+        )
+        // −0, a float32 subnormal, float32's largest, a tie that rounds to even, 0.1.
+        let doubles: [Double] = [-0.0, 1e-40, 3.4028234663852886e38, 1.0000000596046448, 0.1]
+        var bytes: [UInt8] = []
+        for v in singles { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        for v in doubles { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        func base64(_ range: Range<Int>) -> String {
+            var text: [UInt8] = []
+            bytes[range].withUnsafeBytes { Base64.encode($0, into: &text) }
+            return String(decoding: text, as: UTF8.self)
+        }
+        // The float64 tensor starts at byte 20 of the binary section: read unaligned.
+        let root = try JSONParser.parse(
+            #"{"s": {"shape": [1, 5], "dtype": "float32", "binaryDataSize": 20}, "#
+                + #""d": {"shape": [1, 5], "dtype": "float64", "binaryDataSize": 40}, "#
+                + #""s64": {"shape": [1, 5], "dtype": "float32", "base64": "\#(base64(0..<20))"}, "#
+                + #""d64": {"shape": [1, 5], "dtype": "float64", "base64": "\#(base64(20..<60))"}}"#
+        )
+        try bytes.withUnsafeBytes { raw in
+            let section = try BinarySection(root: root, bytes: raw)
+            func decode<S: BLASScalar>(_ key: String, as: S.Type) throws -> [S] {
+                try TensorDecoder.matrix(root[key]!, at: .root / key, limits: limits, binary: section, as: S.self)
+                    .storage.array
+            }
+            let widened = singles.map { Double($0).bitPattern }
+            #expect(try decode("s", as: Double.self).map(\.bitPattern) == widened)
+            #expect(try decode("s64", as: Double.self).map(\.bitPattern) == widened)
+            let narrowed = doubles.map { Float($0).bitPattern }
+            #expect(try decode("d", as: Float.self).map(\.bitPattern) == narrowed)
+            #expect(try decode("d64", as: Float.self).map(\.bitPattern) == narrowed)
+        }
+    }
 }

@@ -20,7 +20,12 @@ enum Computation {
     }
 
     static func forward<S: BLASScalar>(_ r: GradientRequest<S>) throws(Fault) -> Forward<S> {
-        let pass = r.network.forward(r.inputs)
+        let pass: ForwardPass<S>
+        do {
+            pass = try r.network.forward(r.inputs)
+        } catch {
+            throw Fault(error, in: r.network)
+        }
         var cost: S?
         if let targets = r.targets, let loss = r.loss {
             cost = r.network.cost(pass, targets: targets, loss: loss, reduction: r.options.reduction)
