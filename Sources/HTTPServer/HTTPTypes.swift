@@ -130,9 +130,6 @@ public struct Request: Sendable {
     public var deadline: DispatchTime
     /// The server's state, for readiness answers and metrics.
     public var server: any ServerStatus
-
-    /// Whether the deadline has passed; handlers poll it between steps of long work.
-    public var isExpired: Bool { DispatchTime.now() > deadline }
 }
 
 /// What a handler may ask of the server serving it.

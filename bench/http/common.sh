@@ -24,7 +24,7 @@ fi
 # The HTTP cases (bench/http/make_requests.py) and the connections each is driven with.
 http_cases="tiny-nested tiny-base64 tiny-binary medium-nested medium-base64 medium-binary large-nested large-base64 large-binary"
 connections() { case "$1" in tiny*) echo 32 ;; medium*) echo 4 ;; large*) echo 2 ;; esac; }
-[ -f "$out/tiny-binary.len" ] || python3 bench/http/make_requests.py "$out"
+[ -f "$out/tiny-v2binary.len" ] || python3 bench/http/make_requests.py "$out"
 # wait_up PORT: until the server on PORT answers (raw microhttpd answers every path).
 wait_up() { wait_ready "http://127.0.0.1:$1/livez"; }
 
@@ -36,10 +36,11 @@ request() {
   fi
 }
 
-# run_wrk PORT CONNECTIONS SECONDS: POSTs $body with wrk; prints its RESULT line.
+# run_wrk PORT CONNECTIONS SECONDS [PATH]: POSTs $body with wrk to PATH (/v1/gradients); prints its
+# RESULT line.
 run_wrk() {
   BODY="$body" CTYPE="$ctype" EXTRA_HEADER="$extra" wrk -t1 -c"$2" -d"$3s" --timeout 30s -s bench/http/post.lua \
-    "http://127.0.0.1:$1/v1/gradients" | grep RESULT
+    "http://127.0.0.1:$1${4:-/v1/gradients}" | grep RESULT
 }
 # field LINE NAME: the value of NAME=… in a RESULT line.
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }

@@ -44,6 +44,19 @@ def main(out):
             f.write(head + b"".join(blobs))
         with open(f"{out}/{name}-binary.len", "w") as f:
             f.write(str(len(head)))
+        # The same request over the Open Inference Protocol: W1..WL and inputs as FP64 bytes, labels
+        # as INT64 bytes, every output binary (what tritonclient sends when it names no outputs).
+        v2 = [(f"W{l + 1}", W, "FP64") for l, W in enumerate(Ws)] + [("inputs", X, "FP64")]
+        v2.append(("labels", np.asarray(labels, dtype="<i8"), "INT64"))
+        inputs = [{"name": n, "datatype": dt, "shape": list(m.shape),
+                   "parameters": {"binary_data_size": m.size * 8}} for n, m, dt in v2]
+        activations = ",".join("softmax" if l == len(Ws) - 1 else "relu" for l in range(len(Ws)))
+        head = json.dumps({"inputs": inputs, "parameters": {"activations": activations, "loss": "cross_entropy",
+                                                            "binary_data_output": True}}).encode()
+        with open(f"{out}/{name}-v2binary.json", "wb") as f:
+            f.write(head + b"".join(m.astype("<f8" if dt == "FP64" else "<i8").tobytes() for _, m, dt in v2))
+        with open(f"{out}/{name}-v2binary.len", "w") as f:
+            f.write(str(len(head)))
 
 
 if __name__ == "__main__":

@@ -35,8 +35,8 @@ struct V2Assembly {
         var depth = 0
         while byName["W\(depth + 1)"] != nil { depth += 1 }
         self.depth = depth
-        let known = Set((0...depth).flatMap { ["W\($0 + 1)", "b\($0)"] } + ["inputs", "targets", "labels"])
-        if let stray = request.inputs.first(where: { !known.contains($0.name) || $0.name == "b0" }) {
+        let known = Set((1...max(depth, 1)).flatMap { ["W\($0)", "b\($0)"] } + ["inputs", "targets", "labels"])
+        if let stray = request.inputs.first(where: { !known.contains($0.name) }) {
             throw .badRequest(
                 "unknown input \"\(stray.name)\"; the inputs are W1…WL without gaps (here W1…W\(max(depth, 1))), b1…bL, inputs, and targets or labels"
             )
@@ -204,10 +204,14 @@ struct V2Assembly {
             )
         } else {
             let numbers = try self.numbers(input, count: count)
-            // As a nested /v1 tensor: the JSON number as a double, then the dtype.
-            storage = TensorStorage(unsafeUninitializedCapacity: count) { out, initialized in
-                for k in 0..<count { out[k] = S(numbers[k]) }
-                initialized = count
+            if S.self == Double.self {
+                storage = TensorStorage(numbers as! [S])  // the parsed array itself, not a copy
+            } else {
+                // As a nested /v1 tensor: the JSON number as a double, then the dtype.
+                storage = TensorStorage(unsafeUninitializedCapacity: count) { out, initialized in
+                    for k in 0..<count { out[k] = S(numbers[k]) }
+                    initialized = count
+                }
             }
         }
         if let bad = storage.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
