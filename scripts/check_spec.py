@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Validates openapi.yaml as OpenAPI 3.1 and checks it names every route the service serves."""
+"""Validates openapi.yaml as OpenAPI 3.1.
+
+The spec's paths are held equal to the server's routes by the Swift test RouterTests
+(Tests/GradientServiceTests/RouterTests.swift, against Route.patterns), so no route list is kept here.
+"""
 import sys
 
 import yaml
@@ -9,8 +13,4 @@ path = sys.argv[1] if len(sys.argv) > 1 else "openapi.yaml"
 with open(path) as f:
     spec = yaml.safe_load(f)
 validate(spec)
-routes = {"/v1/gradients", "/v1/forward", "/v1/gradcheck", "/livez", "/healthz", "/readyz", "/openapi.yaml", "/metrics"}
-missing = routes - set(spec["paths"])
-if missing:
-    sys.exit(f"{path}: routes missing from the spec: {sorted(missing)}")
 print(f"{path}: valid OpenAPI {spec['openapi']}, {len(spec['paths'])} paths")
