@@ -80,7 +80,7 @@ struct Fault: Error, Equatable, Sendable {
         case .tooManyLayers, .tooManyUnits, .tooManyInputs, .tooManyParameters, .batchTooLarge, .tooManyElements,
             .tooMuchWork:
             413
-        case .timedOut, .network(.cancelled): 503
+        case .timedOut: 503
         case .internalError: 500
         default: 422
         }

@@ -61,7 +61,10 @@ struct RequestAssembler<S: BLASScalar> {
         if l == 0 && columns > limits.maxUnits {
             throw Fault(.weights(l), .tooManyInputs(count: columns, limit: limits.maxUnits))
         }
-        parameters += rows * columns + rows
+        // Saturating: a reader checks each tensor's elements first, but the sum must not trap.
+        let (weights, o1) = rows.multipliedReportingOverflow(by: columns)
+        let (sum, o2) = parameters.addingReportingOverflow(weights &+ rows)
+        parameters = o1 || o2 ? Int.max : sum
         if parameters > limits.maxParameters { throw Fault(.layer(l), .tooManyParameters(limit: limits.maxParameters)) }
     }
 

@@ -118,9 +118,11 @@ struct InferenceRequest {
         var p = Parameters()
         for (name, value) in members {
             guard allowed.contains(name) else {
-                let owner = V2Route.models.first { parameterNames($0.operation).contains(name) }
+                let owners = V2Route.models.filter { parameterNames($0.operation).contains(name) }.map(\.name)
                 let why =
-                    owner.map { "parameter \(name) belongs to model \($0.name)" } ?? "unknown parameter \"\(name)\""
+                    owners.isEmpty
+                    ? "unknown parameter \"\(name)\""
+                    : "parameter \(name) belongs to model\(owners.count == 1 ? "" : "s") \(owners.joined(separator: " and "))"
                 throw .badRequest("\(why); model \(operation.wireName) takes: \(allowed.joined(separator: ", "))")
             }
             switch name {
