@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # /v1 against /v2 on the same request, before and after a change: the tiny and medium requests as
-# binary bodies over /v1/gradients and over /v2/models/gradients/infer (the same float64 tensors,
-# labels as INT64 on /v2, every output binary), with wrk, both builds interleaved round by round so
-# the machine's drift hits them alike. Then the peak RSS of one large binary request over each front
-# end, each on a fresh server (VmHWM). Each build is a folder holding its release backprop-server.
+# nested JSON and binary bodies over /v1/gradients, and as binary bodies over
+# /v2/models/gradients/infer (the same float64 tensors, labels as INT64 on /v2, every output
+# binary), with wrk, both builds interleaved round by round so the machine's drift hits them alike.
+# Then the peak RSS of one large binary request over each front end, each on a fresh server (VmHWM).
+# Each build is a folder holding its release backprop-server.
 # Usage: bench/v2.sh BEFORE_DIR AFTER_DIR [ROUNDS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,9 @@ for r in $(seq "$rounds"); do
     start_server "$dir/backprop-server" --port "$port" --log-level error
     wait_up "$port"
     for size in tiny medium; do
-      for front in v1 v2; do
+      for front in v1-nested v1 v2; do
         case_="$size-binary"; path=/v1/gradients
+        [ "$front" = v1-nested ] && case_="$size-nested"
         [ "$front" = v2 ] && { case_="$size-v2binary"; path=/v2/models/gradients/infer; }
         request "$case_"
         line=$(run_wrk "$port" "$(connections "$size")" "$seconds" "$path")
@@ -53,14 +55,15 @@ for r in rows:
     assert r.get("non2xx", 0) == 0 and r.get("status", 200) == 200, r
 print("| request | front end | before req/s | after req/s | after / before |")
 print("|---|---|---|---|---|")
+names = {"v1-nested": "/v1 nested JSON", "v1": "/v1 binary", "v2": "/v2 binary"}
 for size in ("tiny", "medium"):
-    for front in ("v1", "v2"):
+    for front in ("v1-nested", "v1", "v2"):
         b, a = med(g[(size, front, "before", "rps")]), med(g[(size, front, "after", "rps")])
-        print(f"| {size} binary | {front} | {b:.0f} | {a:.0f} | {a / b:.2f} |")
+        print(f"| {size} | {names[front]} | {b:.0f} | {a:.0f} | {a / b:.2f} |")
 for size in ("tiny", "medium"):
     for build in ("before", "after"):
         v1, v2 = med(g[(size, "v1", build, "rps")]), med(g[(size, "v2", build, "rps")])
-        print(f"\n{size}, {build}: /v2 / /v1 = {v2 / v1:.2f}", end="")
+        print(f"\n{size}, {build}: /v2 binary / /v1 binary = {v2 / v1:.2f}", end="")
 print("\n\n| large binary, peak RSS (MiB) | /v1 | /v2 | /v2 / /v1 |")
 print("|---|---|---|---|")
 for build in ("before", "after"):
