@@ -31,7 +31,7 @@ for _ in range(n):
     assert r.status == 200, r.status
 PY
   stop_server "$server_pid"
-  cat "$log".out.* | sed -n 's/^summary: //p' | awk '{ s += $1 } END { print s }'
+  cat "$log".out.* | sed -n 's/^summary: //p' | awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 a=$(count "$n1"); b=$(count "$n2")
 echo "{\"bench\":\"callgrind_http\",\"binary\":\"$bin\",\"case\":\"$case_\",\"path\":\"$path\",\"instructions_per_request\":$(( (b - a) / (n2 - n1) ))}"

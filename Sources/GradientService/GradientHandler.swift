@@ -58,7 +58,16 @@ public final class GradientHandler: HTTPHandler {
             if case .metrics = route, configuration.protectMetrics, let problem = authorize(head) {
                 return .respond(render(problem))
             }
-            return .inline(Accepted(context: route))
+            let inline: Inline =
+                switch route {
+                case .readyz: .readyz
+                case .openapi: .openapi
+                case .metrics: .metrics
+                case .page(let page): .page(page)
+                case .pageConfiguration: .pageConfiguration
+                default: .livez
+                }
+            return .inline(Accepted(context: inline))
         }
     }
 
@@ -69,38 +78,42 @@ public final class GradientHandler: HTTPHandler {
             // The body leaves the request here: after decoding, only tensors used in place hold it.
             let body = request.body
             _ = consume request
-            switch call {
-            case .v1(let operation, let format):
-                do {
-                    return try compute(operation, body: body, format: format, shouldStop: Self.stopper(deadline))
-                        .response
-                } catch {
-                    return render(error)
-                }
-            case .v2(let model, let operation, let jsonLength):
-                do {
-                    return try infer(
-                        model: model,
-                        operation: operation,
-                        bytes: body.bytes,
-                        owner: body,
-                        jsonLength: jsonLength,
-                        deadline: deadline
-                    )
-                } catch {
-                    return render(error, as: .v2)
-                }
-            }
-        case let route as Route:
-            return answer(route, server: request.server)
+            return run(call, body: consume body, deadline: deadline)
+        case let inline as Inline:
+            return answer(inline, server: request.server)
         default:
             return render(.internalError(), as: ErrorRenderer(path: request.head.path))
         }
     }
 
-    /// The routes answered inline: health, the spec, metrics, the page, `/v2` metadata.
-    private func answer(_ route: Route, server: any ServerStatus) -> Response {
-        switch route {
+    /// A computation on a worker, answered in its front end's form.
+    private func run(_ call: Call, body: consuming RequestBody, deadline: DispatchTime) -> Response {
+        switch call {
+        case .v1(let operation, let format):
+            do {
+                return try compute(operation, body: consume body, format: format, shouldStop: Self.stopper(deadline))
+                    .response
+            } catch {
+                return render(error)
+            }
+        case .v2(let model, let operation, let jsonLength):
+            do {
+                return try infer(
+                    model: model,
+                    operation: operation,
+                    body: consume body,
+                    jsonLength: jsonLength,
+                    deadline: deadline
+                )
+            } catch {
+                return render(error, as: .v2)
+            }
+        }
+    }
+
+    /// The routes answered inline: health, the spec, metrics, the page, `/v2` health and metadata.
+    private func answer(_ inline: Inline, server: any ServerStatus) -> Response {
+        switch inline {
         case .livez:
             return Response(status: 200, contentType: "text/plain; charset=utf-8", body: Array("ok\n".utf8))
         case .readyz:
@@ -126,8 +139,6 @@ public final class GradientHandler: HTTPHandler {
                 contentType: "text/plain; version=0.0.4; charset=utf-8",
                 body: metrics.render(server: server)
             )
-        case .v1:
-            return render(.internalError())  // computations reach `handle` as a `Call`
         }
     }
 

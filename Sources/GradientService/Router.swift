@@ -43,3 +43,18 @@ enum Call: Sendable {
     /// `jsonLength`: the JSON part's length when the body is binary.
     case v2(model: String, Operation, jsonLength: Int?)
 }
+
+/// A route answered on the I/O thread, as accepted from its head.
+enum Inline: Sendable {
+    case livez, readyz, openapi, metrics
+    case page(Page)
+    case pageConfiguration
+    case v2(V2Metadata)
+}
+
+/// The `/v2` routes answered inline: health, and server and model metadata.
+enum V2Metadata: Sendable {
+    case live, ready, server
+    case model(String)
+    case modelReady(String)
+}

@@ -111,3 +111,20 @@ extension Fault {
         }
     }
 }
+
+extension Fault {
+    /// Runs `body` (a front end reading its syntax and handing parts to the assembler): a fault
+    /// is rendered in the front end's words by `render`, a problem it found itself passes as it
+    /// is. The assembler has no deadline, so a 503's Retry-After never comes from here.
+    static func rendered<T>(as render: (Fault) -> Problem, _ body: () throws -> T) throws(Problem) -> T {
+        do {
+            return try body()
+        } catch let fault as Fault {
+            throw render(fault)
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem.internalError()  // only faults and problems are thrown in there
+        }
+    }
+}

@@ -31,16 +31,16 @@ struct RequestAssembler<S: BLASScalar> {
 
     /// Checks a tensor's declared shape against the element limit, before it is allocated.
     func checkElements(of shape: [Int], at field: Fault.Field) throws(Fault) {
+        // The whole product (saturating), so the message quotes the tensor's real size.
         var count = 1
+        var overflowed = false
         for d in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            if overflow || product > limits.maxTensorElements {
-                throw Fault(
-                    field,
-                    .tooManyElements(count: overflow ? Int.max : product, limit: limits.maxTensorElements)
-                )
-            }
-            count = product
+            overflowed = overflowed || overflow
+            count = overflowed ? Int.max : product
+        }
+        if overflowed || count > limits.maxTensorElements {
+            throw Fault(field, .tooManyElements(count: count, limit: limits.maxTensorElements))
         }
     }
 

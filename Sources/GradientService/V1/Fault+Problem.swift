@@ -72,7 +72,7 @@ extension Problem {
         case .notAClassIndex(let value, let outputs):
             self = invalid("label \(Wording.number(value)) is not a class index: \(Self.classIndices(outputs))")
         case .notPositive(let allowZero):
-            let name = at.description.split(separator: "/").last.map(String.init) ?? ""
+            let name = if case .setting(let name) = fault.field { name } else { "the value" }
             self = invalid("\(name) must be a \(allowZero ? "non-negative" : "positive") number")
         case .forwardOverflow(let dtype):
             self = invalid(

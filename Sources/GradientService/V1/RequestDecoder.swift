@@ -140,13 +140,13 @@ struct RequestDecoder {
         as: S.Type
     ) throws(Problem) -> GradientRequest<S> {
         let loss = try self.loss(root)
-        var assembler = try assembled { () throws(Fault) in
+        var assembler = try Fault.rendered(as: v1) {
             try RequestAssembler<S>(operation: operation, limits: limits, loss: loss)
         }
         try network(root, into: &assembler)
         try batch(root, into: &assembler)
         let settings = (setting(root, "epsilon"), setting(root, "atol"), setting(root, "rtol"))
-        return try assembled { () throws(Fault) in
+        return try Fault.rendered(as: v1) {
             try assembler.finish(options: options, epsilon: settings.0, atol: settings.1, rtol: settings.2)
         }
     }
@@ -188,7 +188,7 @@ struct RequestDecoder {
         guard let layersValue = value["layers"], let items = layersValue.arrayElements else {
             throw .invalid(at / "layers", "network.layers must be an array of layers")
         }
-        try assembled { () throws(Fault) in try assembler.expectLayers(items.count) }
+        try Fault.rendered(as: v1) { try assembler.expectLayers(items.count) }
         let tensorLimits = assembler.tensorLimits
         for (l, item) in items.enumerated() {
             let lat = at / "layers" / l
@@ -203,12 +203,13 @@ struct RequestDecoder {
             }
             guard let w = item["weights"] else { throw .invalid(lat / "weights", "weights are required") }
             let weights: Matrix<S> = try tensorMatrix(w, at: lat / "weights", tensorLimits)
-            try assembled { () throws(Fault) in try assembler.checkWeights(rows: weights.rows, columns: weights.columns)
+            try Fault.rendered(as: v1) {
+                try assembler.checkWeights(rows: weights.rows, columns: weights.columns)
             }
             var biases: [S]? = nil
             if let b = item["biases"] { biases = try tensorVector(b, at: lat / "biases", tensorLimits) }
             let activation = try activation(item, at: lat)
-            try assembled { () throws(Fault) in
+            try Fault.rendered(as: v1) {
                 try assembler.addLayer(weights: weights, biases: biases, activation: activation)
             }
         }
@@ -256,27 +257,20 @@ struct RequestDecoder {
         let tensorLimits = assembler.tensorLimits
         let inputs: Matrix<S> = try tensorMatrix(inputsValue, at: at / "inputs", tensorLimits)
         // The batch against the network, before the targets are read (their faults come after).
-        try assembled { () throws(Fault) in
+        try Fault.rendered(as: v1) {
             try assembler.setInputs(inputs)
             try assembler.checkTargets(given: value["targets"] != nil, labels: value["labels"] != nil)
         }
         if let t = value["targets"] {
             let targets: Matrix<S> = try tensorMatrix(t, at: at / "targets", tensorLimits)
-            try assembled { () throws(Fault) in try assembler.setTargets(targets) }
+            try Fault.rendered(as: v1) { try assembler.setTargets(targets) }
         } else if let labelsValue = value["labels"] {
-            try assembled { () throws(Fault) in try assembler.checkLabelsAllowed() }
+            try Fault.rendered(as: v1) { try assembler.checkLabelsAllowed() }
             let labels: [Double] = try tensorVector(labelsValue, at: at / "labels", tensorLimits)
-            try assembled { () throws(Fault) in try assembler.setLabels(labels) }
+            try Fault.rendered(as: v1) { try assembler.setLabels(labels) }
         }
     }
 }
 
-/// The assembler's fault as a `/v1` problem. The assembler has no deadline, so the Retry-After
-/// of a 503 never applies here.
-private func assembled<T>(_ body: () throws(Fault) -> T) throws(Problem) -> T {
-    do {
-        return try body()
-    } catch {
-        throw Problem(error, retryAfter: 1)
-    }
-}
+/// The assembler's fault as a `/v1` problem (the assembler has no deadline: no Retry-After applies).
+private func v1(_ fault: Fault) -> Problem { Problem(fault, retryAfter: 1) }

@@ -36,23 +36,31 @@ extension GradientHandler {
             guard head.method == .get || head.method == .head else {
                 return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD"), as: .v2))
             }
-            return .inline(Accepted(context: Route.v2(route)))
+            let metadata: V2Metadata =
+                switch route {
+                case .live: .live
+                case .ready: .ready
+                case .server: .server
+                case .model(let model): .model(model)
+                case .modelReady(let model), .infer(let model): .modelReady(model)
+                }
+            return .inline(Accepted(context: Inline.v2(metadata)))
         }
     }
 
-    /// Health and metadata (`infer` goes to a worker as a `Call`).
-    func v2Answer(_ route: V2Route, server: any ServerStatus) -> Response {
+    /// Health and metadata.
+    func v2Answer(_ metadata: V2Metadata, server: any ServerStatus) -> Response {
         let ready = !(server.isDraining || server.isSaturated)
-        switch route {
+        switch metadata {
         case .live:
             return Response(status: 200)
         case .ready:
             return Response(status: ready ? 200 : 503)
         case .server:
             return V2Answer.serverMetadata(version: BuildInfo.version)
-        case .model(let model), .modelReady(let model), .infer(let model):
+        case .model(let model), .modelReady(let model):
             guard let operation = V2Route.operation(of: model) else { return render(Self.unknownModel(model), as: .v2) }
-            if case .model = route {
+            if case .model = metadata {
                 return V2Answer.modelMetadata(model, operation, maxLayers: configuration.limits.maxLayers)
             }
             return Response(status: ready ? 200 : 503)
@@ -71,29 +79,63 @@ extension GradientHandler {
     public func infer(model: String, bytes: UnsafeRawBufferPointer, jsonLength: Int?) -> Response {
         guard let operation = V2Route.operation(of: model) else { return render(Self.unknownModel(model), as: .v2) }
         do {
-            return try infer(
-                model: model,
-                operation: operation,
+            let prepared = try prepare(
+                operation,
                 bytes: bytes,
                 owner: nil,
                 jsonLength: jsonLength,
                 deadline: .distantFuture
             )
+            return try answer(prepared, model: model)
         } catch {
             return render(error, as: .v2)
         }
     }
 
-    /// One `infer` on `bytes` (its JSON part `jsonLength` bytes long when binary). `owner` keeps
-    /// them valid: aligned binary tensors are then views of them.
+    /// One `infer` on `body` (its JSON part `jsonLength` bytes long when binary). The body and the
+    /// parsed request are let go once the request is assembled: only binary tensors used in place
+    /// (views of the body) keep it while the request computes.
     func infer(
         model: String,
         operation: Operation,
+        body: consuming RequestBody,
+        jsonLength: Int?,
+        deadline: DispatchTime
+    ) throws(Problem) -> Response {
+        let prepared = try prepare(
+            operation,
+            bytes: body.bytes,
+            owner: body,
+            jsonLength: jsonLength,
+            deadline: deadline
+        )
+        _ = consume body
+        return try answer(prepared, model: model)
+    }
+
+    /// An assembled inference request, in its scalar, with what its answer needs.
+    private struct Prepared {
+        enum Assembled {
+            case float32(GradientRequest<Float>)
+            case float64(GradientRequest<Double>)
+        }
+        var request: Assembled
+        var selection: V2Selection
+        var id: String?
+        var shouldStop: () -> Bool
+        /// The client's `timeout` (µs) when it is what ends the request, for the 503's message.
+        var clientTimeout: Int?
+    }
+
+    /// Reads `bytes` and assembles the request; the parsed JSON lives only in here. `owner` keeps
+    /// `bytes` valid: aligned binary tensors are then views of them.
+    private func prepare(
+        _ operation: Operation,
         bytes: UnsafeRawBufferPointer,
         owner: AnyObject?,
         jsonLength: Int?,
         deadline: DispatchTime
-    ) throws(Problem) -> Response {
+    ) throws(Problem) -> Prepared {
         let headLength = jsonLength ?? bytes.count
         guard headLength <= bytes.count else { throw .badRequest(BodyFormat.pastTheBody(headLength, bytes.count)) }
         let head = UnsafeRawBufferPointer(rebasing: bytes[0..<headLength])
@@ -111,54 +153,65 @@ extension GradientHandler {
             tail: UnsafeRawBufferPointer(rebasing: bytes[headLength..<bytes.count]),
             owner: owner
         )
+        let parameters = request.parameters
         let hasTargets = request.inputs.contains { $0.name == "targets" || $0.name == "labels" }
         let selection = try V2Selection(
             request,
             operation: operation,
             depth: assembly.depth,
-            hasTargets: hasTargets && request.parameters.loss != nil
+            hasTargets: hasTargets && parameters.loss != nil
         )
         var options = RequestOptions(operation: operation)
         options.include = selection.include
         options.dtype = assembly.datatype.dtype ?? .float64
-        if let name = request.parameters.reduction {
-            guard let reduction = Reduction(wireName: name) else {
-                throw .invalidParameter(
-                    "parameter reduction is \"\(name)\"; expected " + Wording.oneOf(Reduction.wireNames)
-                )
-            }
-            options.reduction = reduction
-        }
+        options.reduction = try parameters.reductionMode()
         // Triton's `timeout` (µs; 0 is none) can only shorten the server's own deadline.
         var stop = deadline
-        if let timeout = request.parameters.timeout, timeout > 0 {
-            stop = min(deadline, DispatchTime.now() + .microseconds(min(timeout, Int(Int32.max))))
+        var clientTimeout: Int?
+        if let timeout = parameters.timeout, timeout > 0 {
+            let own = DispatchTime.now() + .microseconds(min(timeout, Int(Int32.max)))
+            if own < deadline {
+                stop = own
+                clientTimeout = timeout
+            }
         }
-        let shouldStop = Self.stopper(stop)
-        switch options.dtype {
-        case .float32:
-            let assembled = try assembly.assemble(options: options, as: Float.self)
-            return try answer(operation, assembled, selection, model: model, id: request.id, shouldStop)
-        case .float64:
-            let assembled = try assembly.assemble(options: options, as: Double.self)
-            return try answer(operation, assembled, selection, model: model, id: request.id, shouldStop)
+        let assembled: Prepared.Assembled =
+            switch options.dtype {
+            case .float32: .float32(try assembly.assemble(options: options, as: Float.self))
+            case .float64: .float64(try assembly.assemble(options: options, as: Double.self))
+            }
+        return Prepared(
+            request: assembled,
+            selection: selection,
+            id: request.id,
+            shouldStop: Self.stopper(stop),
+            clientTimeout: clientTimeout
+        )
+    }
+
+    private func answer(_ prepared: Prepared, model: String) throws(Problem) -> Response {
+        switch prepared.request {
+        case .float32(let request): try answer(request, prepared, model: model)
+        case .float64(let request): try answer(request, prepared, model: model)
         }
     }
 
     private func answer<S: BLASScalar>(
-        _ operation: Operation,
         _ request: GradientRequest<S>,
-        _ selection: V2Selection,
-        model: String,
-        id: String?,
-        _ shouldStop: @escaping () -> Bool
+        _ prepared: Prepared,
+        model: String
     ) throws(Problem) -> Response {
+        let operation = prepared.selection.operation
         let outcome: Outcome<S>
         do {
-            outcome = try run(operation, request, shouldStop: shouldStop)
+            outcome = try run(operation, request, shouldStop: prepared.shouldStop)
         } catch {
-            throw Problem(v2: error, retryAfter: configuration.retryAfterSeconds)
+            var problem = Problem(v2: error, retryAfter: configuration.retryAfterSeconds)
+            if error.reason == .timedOut, let timeout = prepared.clientTimeout {
+                problem.detail = "the request took longer than its timeout parameter (\(timeout) µs)"
+            }
+            throw problem
         }
-        return V2Answer.infer(selection.select(outcome), model: model, id: id)
+        return V2Answer.infer(prepared.selection.select(outcome), model: model, id: prepared.id)
     }
 }

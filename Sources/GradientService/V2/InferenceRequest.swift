@@ -23,36 +23,11 @@ struct InferenceRequest {
     var inputs: [Input] = []
     /// The outputs asked for, in the order asked; nil: the model's default outputs.
     var outputs: [Output]?
-    var parameters = Parameters()
-
-    /// The request's parameters this server reads, typed.
-    struct Parameters {
-        var activations: String?
-        var loss: String?
-        var reduction: String?
-        var include: String?
-        var binaryDataOutput = false
-        var epsilon: Double?
-        var atol: Double?
-        var rtol: Double?
-        /// Triton's request timeout, in microseconds.
-        var timeout: Int?
-    }
+    var parameters = V2Parameters()
 
     static let members = ["id", "parameters", "inputs", "outputs"]
     static let inputMembers = ["name", "datatype", "shape", "parameters", "data"]
     static let outputMembers = ["name", "parameters"]
-
-    /// The request parameters `operation`'s model takes: its own, and the protocol's that
-    /// tritonclient sends (`binary_data_output`; `priority` and `timeout` when set).
-    static func parameterNames(_ operation: Operation) -> [String] {
-        let model =
-            switch operation {
-            case .gradients, .forward: ["include"]
-            case .gradcheck: ["epsilon", "atol", "rtol"]
-            }
-        return (["activations", "loss", "reduction", "binary_data_output", "priority", "timeout"] + model).sorted()
-    }
 
     /// Reads the protocol's JSON object for `operation`; `binary` is the byte count after the
     /// JSON part, which the inputs' `binary_data_size` must add up to.
@@ -65,7 +40,7 @@ struct InferenceRequest {
             guard let text = id.stringValue else { throw .badRequest("\"id\" must be a string, got \(id.typeName)") }
             self.id = text
         }
-        if let parameters = root["parameters"] { self.parameters = try Self.parameters(parameters, operation) }
+        if let parameters = root["parameters"] { self.parameters = try V2Parameters(parameters, operation) }
         guard let inputList = root["inputs"]?.arrayElements else {
             throw .badRequest("the request needs \"inputs\", an array of tensors")
         }
@@ -108,63 +83,6 @@ struct InferenceRequest {
                 "unknown member \"\(unknown.key)\" in \(place); allowed: \(allowed.joined(separator: ", "))"
             )
         }
-    }
-
-    private static func parameters(_ value: JSONValue, _ operation: Operation) throws(Problem) -> Parameters {
-        guard case .object(let members) = value else {
-            throw .badRequest("\"parameters\" must be an object, got \(value.typeName)")
-        }
-        let allowed = parameterNames(operation)
-        var p = Parameters()
-        for (name, value) in members {
-            guard allowed.contains(name) else {
-                let owners = V2Route.models.filter { parameterNames($0.operation).contains(name) }.map(\.name)
-                let why =
-                    owners.isEmpty
-                    ? "unknown parameter \"\(name)\""
-                    : "parameter \(name) belongs to model\(owners.count == 1 ? "" : "s") \(owners.joined(separator: " and "))"
-                throw .badRequest("\(why); model \(operation.wireName) takes: \(allowed.joined(separator: ", "))")
-            }
-            switch name {
-            case "activations": p.activations = try string(value, name)
-            case "loss": p.loss = try string(value, name)
-            case "reduction": p.reduction = try string(value, name)
-            case "include": p.include = try string(value, name)
-            case "binary_data_output":
-                guard case .bool(let on) = value else {
-                    throw .badRequest("parameter binary_data_output must be true or false, got \(Wording.got(value))")
-                }
-                p.binaryDataOutput = on
-            case "epsilon": p.epsilon = try number(value, name)
-            case "atol": p.atol = try number(value, name)
-            case "rtol": p.rtol = try number(value, name)
-            case "timeout": p.timeout = try integer(value, name)
-            case "priority": _ = try integer(value, name)  // one queue here: accepted, not used
-            default: break
-            }
-        }
-        return p
-    }
-
-    private static func string(_ value: JSONValue, _ name: String) throws(Problem) -> String {
-        guard let text = value.stringValue else {
-            throw .badRequest("parameter \(name) must be a string, got \(Wording.got(value))")
-        }
-        return text
-    }
-
-    /// A number, or a string holding one (gRPC and some clients send parameters as strings).
-    private static func number(_ value: JSONValue, _ name: String) throws(Problem) -> Double {
-        if case .number(let x) = value { return x }
-        if let text = value.stringValue, let x = Double(text) { return x }
-        throw .badRequest("parameter \(name) must be a number, got \(Wording.got(value))")
-    }
-
-    private static func integer(_ value: JSONValue, _ name: String) throws(Problem) -> Int {
-        guard case .number(let x) = value, let n = DeclaredInteger.byteCount(x) else {
-            throw .badRequest("parameter \(name) must be a non-negative integer, got \(Wording.got(value))")
-        }
-        return n
     }
 
     private static func input(_ item: JSONValue, offset: inout Int) throws(Problem) -> Input {

@@ -134,7 +134,10 @@ enum V2Answer {
                 switch value {
                 case .tensor(.float32(let v), _): v.withUnsafeBufferPointer { w.numbers($0) }
                 case .tensor(.float64(let v), _): v.withUnsafeBufferPointer { w.numbers($0) }
-                case .tensor(.byte(let b), _): w.integer(Int(b))
+                case .tensor(.byte(let b), _):
+                    w.beginArray()
+                    w.integer(Int(b))
+                    w.endArray()
                 case .flag(let on):
                     w.beginArray()
                     w.bool(on)

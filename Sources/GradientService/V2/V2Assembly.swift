@@ -69,16 +69,9 @@ struct V2Assembly {
     /// The request in `S` (the datatype's scalar), each part checked as it is read.
     func assemble<S: BLASScalar>(options: RequestOptions, as: S.Type) throws(Problem) -> GradientRequest<S> {
         let parameters = request.parameters
-        let activations = try self.activations(parameters.activations)
-        let loss = try parameters.loss.map { (name) throws(Problem) in
-            guard let loss = Loss(wireName: name) else {
-                throw Problem.invalidParameter(
-                    "parameter loss is \"\(name)\"; expected " + Wording.oneOf(Loss.wireNames)
-                )
-            }
-            return loss
-        }
-        return try assembled {
+        let activations = try parameters.layerActivations(depth: depth)
+        let loss = try parameters.lossFunction()
+        return try Fault.rendered(as: v2) {
             var assembler = try RequestAssembler<S>(operation: operation, limits: limits, loss: loss)
             try assembler.expectLayers(depth)
             for l in 0..<depth {
@@ -114,50 +107,6 @@ struct V2Assembly {
                 rtol: parameters.rtol
             )
         }
-    }
-
-    /// One activation per layer, `name` or `name:alpha`, separated by commas; nil when not given
-    /// (every layer is then the identity).
-    private func activations(_ text: String?) throws(Problem) -> [Activation]? {
-        guard let text else { return nil }
-        let specs = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces }
-        guard specs.count == depth else {
-            throw .badRequest(
-                "parameter activations has \(specs.count) for \(Wording.count(depth, "layer")) (W1…W\(depth)); one per layer, separated by commas"
-            )
-        }
-        var out: [Activation] = []
-        for (l, spec) in specs.enumerated() {
-            // An empty entry is that layer's default, as a left-out parameter is every layer's.
-            if spec.isEmpty {
-                out.append(.identity)
-                continue
-            }
-            let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = parts[0].trimmingSpaces
-            guard let activation = ActivationName(wireName: String(name)) else {
-                throw .invalidParameter(
-                    "parameter activations (layer \(l + 1)): unknown activation \"\(name)\"; expected one of "
-                        + ActivationName.wireNames.joined(separator: ", ")
-                )
-            }
-            var alpha: Double?
-            if parts.count == 2 {
-                guard activation.takesAlpha else {
-                    throw .invalidParameter(
-                        "parameter activations (layer \(l + 1)): \"\(spec)\" has a parameter, but only leaky_relu and elu take one"
-                    )
-                }
-                guard let a = Double(String(parts[1].trimmingSpaces)), a.isFinite else {
-                    throw .invalidParameter(
-                        "parameter activations (layer \(l + 1)): \"\(spec)\" has a parameter that is not a finite number"
-                    )
-                }
-                alpha = a
-            }
-            out.append(activation.activation(alpha: alpha))
-        }
-        return out
     }
 
     private func shape(_ input: InferenceRequest.Input, rank: Int) throws {
@@ -286,24 +235,5 @@ struct V2Assembly {
     }
 }
 
-/// Runs `body`, the assembler's faults rendered in `/v2`'s words (the protocol's own problems
-/// pass as they are). The assembler has no deadline, so the Retry-After of a 503 never applies.
-private func assembled<T>(_ body: () throws -> T) throws(Problem) -> T {
-    do {
-        return try body()
-    } catch let fault as Fault {
-        throw Problem(v2: fault, retryAfter: 1)
-    } catch let problem as Problem {
-        throw problem
-    } catch {
-        throw Problem.internalError()
-    }
-}
-
-extension Problem {
-    /// A parameter's value the computation does not know (an activation or loss name): 422, as
-    /// `/v1` answers the same mistake.
-    static func invalidParameter(_ detail: String) -> Problem {
-        Problem(status: 422, kind: "invalid-request", title: "Unprocessable request", detail: detail)
-    }
-}
+/// The assembler's fault in `/v2`'s words (the assembler has no deadline: no Retry-After applies).
+private func v2(_ fault: Fault) -> Problem { Problem(v2: fault, retryAfter: 1) }

@@ -17,21 +17,7 @@ struct V2Selection {
         self.operation = operation
         self.depth = depth
         binaryByDefault = request.parameters.binaryDataOutput
-        include = operation.defaultInclude
-        if let given = request.parameters.include {
-            include = []
-            for item in given.split(separator: ",").map({ String($0.trimmingSpaces) }) {
-                guard let q = Quantity(wireName: item),
-                    operation == .gradients || Quantity.forwardOnly.contains(q)
-                else {
-                    let allowed = operation == .gradients ? Quantity.wireNames : ["preactivation", "activation"]
-                    throw .invalidParameter(
-                        "parameter include names \"\(item)\"; model \(operation.wireName) includes \(Wording.oneOf(allowed))"
-                    )
-                }
-                include.insert(q)
-            }
-        }
+        include = try request.parameters.quantities(operation)
         guard let outputs = request.outputs else {
             requested = nil
             return

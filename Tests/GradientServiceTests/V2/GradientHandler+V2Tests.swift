@@ -60,8 +60,7 @@ struct GradientHandlerV2Tests {
             return try handler.infer(
                 model: model,
                 operation: V2Route.operation(of: model)!,
-                bytes: body.bytes,
-                owner: body,
+                body: body,
                 jsonLength: jsonLength,
                 deadline: deadline
             )
@@ -212,6 +211,42 @@ struct GradientHandlerV2Tests {
         #expect(assembled.inputs.storage == Self.x)
     }
 
+    @Test("a binary tensor after an odd-sized one is copied, not viewed misaligned, and computes the same")
+    func misalignedTensorsAreCopied() throws {
+        // INT32 labels of one sample (4 bytes) first: W1's float64 bytes then start 4 bytes off.
+        let json = #"""
+            {"inputs": [{"name": "labels", "datatype": "INT32", "shape": [1], "parameters": {"binary_data_size": 4}},
+             {"name": "W1", "datatype": "FP64", "shape": [2, 2], "parameters": {"binary_data_size": 32}},
+             {"name": "inputs", "datatype": "FP64", "shape": [1, 2], "parameters": {"binary_data_size": 16}}],
+             "parameters": {"activations": "softmax", "loss": "cross_entropy"}}
+            """#
+        let w: [Double] = [0.5, -0.25, 0.125, 2]
+        let tail = withUnsafeBytes(of: Int32(1).littleEndian, Array.init) + Self.bytes(w + [1, 3], "FP64")
+        let (body, jsonLength) = body(json, binary: tail)
+        let root = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: body.bytes[0..<jsonLength!]))
+        let assembly = try V2Assembly(
+            try InferenceRequest(root, operation: .gradients, binary: tail.count),
+            operation: .gradients,
+            limits: ServiceLimits(),
+            tail: UnsafeRawBufferPointer(rebasing: body.bytes[jsonLength!...]),
+            owner: body
+        )
+        let assembled = try assembly.assemble(options: RequestOptions(operation: .gradients), as: Double.self)
+        let weights = assembled.network.layers[0].weights.storage.withUnsafeBufferPointer { $0.baseAddress! }
+        let start = UInt(bitPattern: body.bytes.baseAddress!)
+        #expect(!(start..<(start + UInt(body.count))).contains(UInt(bitPattern: weights)), "copied, not a view")
+        #expect(assembled.network.layers[0].weights.storage == w)
+        #expect(assembled.targets?.storage == [0, 1])
+        let v2 = try outputs(infer(json, binary: tail))["weightGradient1"]?["data"]?.flatNumbers
+        let v1Text = #"""
+            {"network": {"layers": [{"weights": [[0.5, -0.25], [0.125, 2]], "activation": "softmax"}]},
+             "batch": {"inputs": [[1, 3]], "labels": [1]}, "loss": "cross_entropy"}
+            """#
+        let v1 = try Array(v1Text.utf8).withUnsafeBytes { try handler.compute(.gradients, bytes: $0) }
+        let expected = try JSONParser.parse(v1.json)["layers"]?[0]?["weightGradient"]?.flatNumbers
+        #expect(v2 != nil && v2 == expected)
+    }
+
     @Test("selected outputs come in the order asked, each JSON or binary as asked")
     func selectedOutputs() throws {
         let response = infer(
@@ -352,8 +387,7 @@ struct GradientHandlerV2Tests {
             _ = try handler.infer(
                 model: "forward",
                 operation: .forward,
-                bytes: body.bytes,
-                owner: body,
+                body: body,
                 jsonLength: body.count + 1,
                 deadline: .distantFuture
             )
@@ -435,6 +469,18 @@ struct GradientHandlerV2Tests {
         _ = handler.render(.internalError(), as: .problemJSON)
         _ = handler.render(.unavailable("busy", retryAfter: 1), as: .v2)
         #expect(recorder.errors == 2)
+        // Through `handle`: a request whose context no front end made is a defect, logged once and
+        // answered in its path's form.
+        let request = Request(
+            head: RequestHead(method: .post, path: "/v2/models/gradients/infer"),
+            body: RequestBody(),
+            context: "not a call",
+            deadline: .distantFuture,
+            server: IdleServer()
+        )
+        let response = handler.handle(request)
+        #expect(error(response, 500) == "the server failed to compute an answer")
+        #expect(recorder.errors == 3)
     }
 }
 
@@ -452,4 +498,13 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
     func log(event: LogEvent) {
         if event.level == .error { lock.withLock { count += 1 } }
     }
+}
+
+/// A server with room to spare, for requests made in process.
+final class IdleServer: ServerStatus {
+    var isDraining: Bool { false }
+    var isSaturated: Bool { false }
+    var queueDepth: Int { 0 }
+    var busyWorkers: Int { 0 }
+    var workerCount: Int { 1 }
 }
