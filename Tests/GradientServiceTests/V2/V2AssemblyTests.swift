@@ -21,14 +21,6 @@ struct V2AssemblyTests {
         {"name": "inputs", "datatype": "FP32", "shape": [2, 2], "data": [[1, 2], [3, 4]]}
         """#
 
-    @Test("the datatypes' names, widths and dtypes")
-    func datatypes() {
-        #expect(V2Datatype.wireNames == ["FP32", "FP64", "INT32", "INT64", "BOOL"])
-        #expect(V2Datatype.allCases.map(\.byteWidth) == [4, 8, 4, 8, 1])
-        #expect(V2Datatype.allCases.map(\.dtype) == [.float32, .float64, nil, nil, nil])
-        #expect(V2Datatype(.float32) == .fp32)
-    }
-
     @Test("FP32 JSON data is each number as a double, then float32: as a nested /v1 tensor")
     func jsonConversion() throws {
         let assembly = try assembly(
