@@ -30,8 +30,9 @@ for r in $(seq "$rounds"); do
     done
     stop_server "$server_pid"
     # Peak RSS of one large request per front end, each on its own fresh server.
-    for front in v1 v2; do
+    for front in v1 v2 v1-nested; do
       case_=large-binary; path=/v1/gradients
+      [ "$front" = v1-nested ] && case_=large-nested
       [ "$front" = v2 ] && { case_=large-v2binary; path=/v2/models/gradients/infer; }
       request "$case_"
       port=$(free_port)
@@ -64,9 +65,10 @@ for size in ("tiny", "medium"):
     for build in ("before", "after"):
         v1, v2 = med(g[(size, "v1", build, "rps")]), med(g[(size, "v2", build, "rps")])
         print(f"\n{size}, {build}: /v2 binary / /v1 binary = {v2 / v1:.2f}", end="")
-print("\n\n| large binary, peak RSS (MiB) | /v1 | /v2 | /v2 / /v1 |")
-print("|---|---|---|---|")
+print("\n\n| large request, peak RSS (MiB) | /v1 binary | /v2 binary | /v2 / /v1 | /v1 nested JSON |")
+print("|---|---|---|---|---|")
 for build in ("before", "after"):
     v1, v2 = med(g[("large", "v1", build, "rss")]), med(g[("large", "v2", build, "rss")])
-    print(f"| {build} | {v1 / 1024:.1f} | {v2 / 1024:.1f} | {v2 / v1:.2f} |")
+    nested = med(g[("large", "v1-nested", build, "rss")])
+    print(f"| {build} | {v1 / 1024:.1f} | {v2 / 1024:.1f} | {v2 / v1:.2f} | {nested / 1024:.1f} |")
 PY
