@@ -165,6 +165,27 @@ def test_errors_name_the_input(client):
     assert "unknown model" in error("nope", example_inputs())
 
 
+def test_strict_a_typo_never_computes(client):
+    """What tritonclient lets a user send by mistake is refused with what is allowed, never computed."""
+    def error(parameters=PARAMETERS, model="gradients", **options):
+        with pytest.raises(InferenceServerException) as e:
+            client.infer(model, example_inputs(), parameters=parameters, **options)
+        return str(e.value)
+
+    message = error({"activation": "sigmoid,identity", "loss": "quadratic"})
+    assert "[400]" in message and 'unknown parameter "activation"' in message and "activations" in message
+    assert 'unknown parameter "reducton"' in error({**PARAMETERS, "reducton": "sum"})
+    assert "belongs to model gradcheck" in error({**PARAMETERS, "epsilon": 1e-6})
+    assert "sequence_id is not supported" in error(sequence_id=7)
+    # The protocol's own names stay accepted: priority and timeout (microseconds) from tritonclient.
+    result = client.infer("gradients", example_inputs(), parameters=PARAMETERS, priority=1, timeout=10_000_000)
+    assert result.as_numpy("loss")[0] > 0
+    with pytest.raises(InferenceServerException) as e:
+        client.infer("gradients", example_inputs(),
+                     outputs=[httpclient.InferRequestedOutput("weightGradients1")], parameters=PARAMETERS)
+    assert 'unknown output "weightGradients1"' in str(e.value) and "weightGradient{l}" in str(e.value)
+
+
 def test_token_limits_and_plain_http():
     s = Server("--auth-token", "s3cret", "--max-units", "2")
     try:
