@@ -257,14 +257,15 @@ struct RequestDecoder {
         let tensorLimits = assembler.tensorLimits
         let inputs: Matrix<S> = try tensorMatrix(inputsValue, at: at / "inputs", tensorLimits)
         // The batch against the network, before the targets are read (their faults come after).
+        let (targetsValue, labelsValue) = (value["targets"], value["labels"])
         try Fault.rendered(as: v1) {
             try assembler.setInputs(inputs)
-            try assembler.checkTargets(given: value["targets"] != nil, labels: value["labels"] != nil)
+            try assembler.checkTargets(given: targetsValue != nil, labels: labelsValue != nil)
         }
-        if let t = value["targets"] {
-            let targets: Matrix<S> = try tensorMatrix(t, at: at / "targets", tensorLimits)
+        if let targetsValue {
+            let targets: Matrix<S> = try tensorMatrix(targetsValue, at: at / "targets", tensorLimits)
             try Fault.rendered(as: v1) { try assembler.setTargets(targets) }
-        } else if let labelsValue = value["labels"] {
+        } else if let labelsValue {
             try Fault.rendered(as: v1) { try assembler.checkLabelsAllowed() }
             let labels: [Double] = try tensorVector(labelsValue, at: at / "labels", tensorLimits)
             try Fault.rendered(as: v1) { try assembler.setLabels(labels) }
