@@ -31,6 +31,10 @@ let fuzzHandler: GradientHandler = {
     )
 }()
 
+/// Stands for the request body's owner: the input is valid for the whole call, so views of it are.
+final class FuzzOwner: Sendable {}
+let fuzzOwner = FuzzOwner()
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let body = UnsafeRawBufferPointer(start: data, count: size)
@@ -40,10 +44,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     // The same bytes as a binary body, its JSON part ending at the first NUL (or at the end).
     let split = body.firstIndex(of: 0) ?? size
     _ = try? fuzzHandler.compute(.gradients, bytes: body, format: .binary(jsonLength: split))
-    // The Open Inference Protocol's reader, on every model, as JSON and as a binary body.
+    // The Open Inference Protocol's reader, on every model, as JSON and as a binary body; the
+    // binary one with an owner, so aligned tensors are views of the input (valid until we return).
     for model in ["gradients", "forward", "gradcheck"] {
         _ = fuzzHandler.infer(model: model, bytes: body, jsonLength: nil)
-        _ = fuzzHandler.infer(model: model, bytes: body, jsonLength: split)
+        _ = fuzzHandler.infer(model: model, bytes: body, jsonLength: split, owner: fuzzOwner)
     }
     differential(body)
     return 0

@@ -74,15 +74,21 @@ extension GradientHandler {
         return problem
     }
 
-    /// One `infer` on bytes the caller keeps valid until this returns (the fuzzer's and
-    /// benchmarks' entry; every tensor is copied), answered in the protocol's form.
-    public func infer(model: String, bytes: UnsafeRawBufferPointer, jsonLength: Int?) -> Response {
+    /// One `infer` on bytes the caller keeps valid until this returns and for as long as `owner`
+    /// is held (the fuzzer's and benchmarks' entry), answered in the protocol's form. With an
+    /// owner, aligned binary tensors are views of `bytes`; without one, every tensor is copied.
+    public func infer(
+        model: String,
+        bytes: UnsafeRawBufferPointer,
+        jsonLength: Int?,
+        owner: AnyObject? = nil
+    ) -> Response {
         guard let operation = V2Route.operation(of: model) else { return render(Self.unknownModel(model), as: .v2) }
         do {
             let prepared = try prepare(
                 operation,
                 bytes: bytes,
-                owner: nil,
+                owner: owner,
                 jsonLength: jsonLength,
                 deadline: .distantFuture
             )
