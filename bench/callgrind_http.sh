@@ -3,7 +3,8 @@
 # and then N2 copies of one request on one keep-alive connection; (I(N2) − I(N1)) / (N2 − N1) is
 # what one request costs the server (HTTP, decode, compute, encode), whatever else the machine does.
 # Usage: bench/callgrind_http.sh BINARY CASE PATH [N1 N2]   (CASE: a request in bench/out, e.g.
-# tiny-binary; PATH: /v1/gradients or /v2/models/gradients/infer)
+# tiny-binary; PATH: /v1/gradients or /v2/models/gradients/infer). SERVER_ARGS replaces the
+# server's flags (default: --log-level error, no access log), to measure one feature's share.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$1"; case_="$2"; path="$3"; n1="${4:-100}"; n2="${5:-400}"
@@ -15,7 +16,7 @@ count() {
   local port; port=$(free_port)
   local log; log=$(mktemp); on_exit "rm -f $log $log.out.*"
   # The server re-executes itself once to apply its process settings: follow it.
-  start_server valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$log.out.%p" "$stripped" --port "$port" --log-level error \
+  start_server valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$log.out.%p" "$stripped" --port "$port" ${SERVER_ARGS:---log-level error} \
     --workers 1 2>"$log"
   wait_ready "http://127.0.0.1:$port/livez" >/dev/null 2>&1 || { for _ in $(seq 300); do
     curl -fsS "http://127.0.0.1:$port/livez" >/dev/null 2>&1 && break; sleep 0.2; done; }
