@@ -33,42 +33,32 @@ public final class GradientHandler: HTTPHandler {
     }
 
     public func disposition(for head: RequestHead) -> Disposition {
-        guard let route = Route(path: head.path) else {
-            return .respond(render(.notFound(head.path), as: ErrorRenderer(path: head.path)))
-        }
-        switch route {
-        case .v1(let operation):
-            guard head.method == .post else {
-                return .respond(render(.methodNotAllowed(head.method.name, allow: "POST")))
-            }
-            if let problem = authorize(head) { return .respond(render(problem)) }
-            let format: BodyFormat
-            do {
-                format = try BodyFormat.of(head)
-            } catch {
-                return .respond(render(error))
-            }
-            return .worker(Accepted(context: Call.v1(operation, format), alignedBodyOffset: format.tensorOffset))
-        case .v2(let v2):
-            return v2Disposition(v2, head: head)
-        case .livez, .readyz, .openapi, .metrics, .page, .pageConfiguration:
+        let form = ErrorRenderer(path: head.path)
+        guard let route = Route(path: head.path) else { return .respond(render(.notFound(head.path), as: form)) }
+        if let inline = Inline(route) {
             guard head.method == .get || head.method == .head else {
-                return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD")))
+                return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD"), as: form))
             }
-            if case .metrics = route, configuration.protectMetrics, let problem = authorize(head) {
+            if case .metrics = inline, configuration.protectMetrics, let problem = authorize(head) {
                 return .respond(render(problem))
             }
-            let inline: Inline =
-                switch route {
-                case .readyz: .readyz
-                case .openapi: .openapi
-                case .metrics: .metrics
-                case .page(let page): .page(page)
-                case .pageConfiguration: .pageConfiguration
-                default: .livez
-                }
             return .inline(Accepted(context: inline))
         }
+        if case .v2(.infer(let model)) = route { return v2Disposition(model: model, head: head) }
+        guard case .v1(let operation) = route else {
+            return .respond(render(.internalError(), as: form))  // `Inline` takes every other route
+        }
+        guard head.method == .post else {
+            return .respond(render(.methodNotAllowed(head.method.name, allow: "POST")))
+        }
+        if let problem = authorize(head) { return .respond(render(problem)) }
+        let format: BodyFormat
+        do {
+            format = try BodyFormat.of(head)
+        } catch {
+            return .respond(render(error))
+        }
+        return .worker(Accepted(context: Call.v1(operation, format), alignedBodyOffset: format.tensorOffset))
     }
 
     public func handle(_ request: consuming Request) -> Response {

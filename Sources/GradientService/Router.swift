@@ -58,3 +58,35 @@ enum V2Metadata: Sendable {
     case model(String)
     case modelReady(String)
 }
+
+extension Inline {
+    /// The inline answer `route` gets; nil for a computation, which goes to a worker as a `Call`.
+    init?(_ route: Route) {
+        switch route {
+        case .v1: return nil
+        case .livez: self = .livez
+        case .readyz: self = .readyz
+        case .openapi: self = .openapi
+        case .metrics: self = .metrics
+        case .page(let page): self = .page(page)
+        case .pageConfiguration: self = .pageConfiguration
+        case .v2(let v2):
+            guard let metadata = V2Metadata(v2) else { return nil }
+            self = .v2(metadata)
+        }
+    }
+}
+
+extension V2Metadata {
+    /// The metadata or health `route` asks for; nil for `infer`.
+    init?(_ route: V2Route) {
+        switch route {
+        case .live: self = .live
+        case .ready: self = .ready
+        case .server: self = .server
+        case .model(let model): self = .model(model)
+        case .modelReady(let model): self = .modelReady(model)
+        case .infer: return nil
+        }
+    }
+}

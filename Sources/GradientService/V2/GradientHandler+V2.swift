@@ -8,44 +8,29 @@ import WireFormat
 /// `run`, and answered from the typed results. Faults come back as `{"error"}` in the
 /// protocol's words.
 extension GradientHandler {
-    /// What to do with a `/v2` request once its head is known.
-    func v2Disposition(_ route: V2Route, head: RequestHead) -> Disposition {
-        switch route {
-        case .infer(let model):
-            guard head.method == .post else {
-                return .respond(render(.methodNotAllowed(head.method.name, allow: "POST"), as: .v2))
-            }
-            guard let operation = V2Route.operation(of: model) else {
-                return .respond(render(Self.unknownModel(model), as: .v2))
-            }
-            if let problem = authorize(head) { return .respond(render(problem, as: .v2)) }
-            // Triton's rule: the length header makes the body binary, whatever its media type.
-            let jsonLength: Int?
-            do {
-                jsonLength = try BodyFormat.jsonLength(head)
-            } catch {
-                return .respond(render(error, as: .v2))
-            }
-            return .worker(
-                Accepted(
-                    context: Call.v2(model: model, operation, jsonLength: jsonLength),
-                    alignedBodyOffset: jsonLength ?? 0
-                )
-            )
-        case .live, .ready, .server, .model, .modelReady:
-            guard head.method == .get || head.method == .head else {
-                return .respond(render(.methodNotAllowed(head.method.name, allow: "GET, HEAD"), as: .v2))
-            }
-            let metadata: V2Metadata =
-                switch route {
-                case .live: .live
-                case .ready: .ready
-                case .server: .server
-                case .model(let model): .model(model)
-                case .modelReady(let model), .infer(let model): .modelReady(model)
-                }
-            return .inline(Accepted(context: Inline.v2(metadata)))
+    /// What to do with an `infer` request once its head is known (health and metadata are
+    /// answered inline, as `Inline.v2`).
+    func v2Disposition(model: String, head: RequestHead) -> Disposition {
+        guard head.method == .post else {
+            return .respond(render(.methodNotAllowed(head.method.name, allow: "POST"), as: .v2))
         }
+        guard let operation = V2Route.operation(of: model) else {
+            return .respond(render(Self.unknownModel(model), as: .v2))
+        }
+        if let problem = authorize(head) { return .respond(render(problem, as: .v2)) }
+        // Triton's rule: the length header makes the body binary, whatever its media type.
+        let jsonLength: Int?
+        do {
+            jsonLength = try BodyFormat.jsonLength(head)
+        } catch {
+            return .respond(render(error, as: .v2))
+        }
+        return .worker(
+            Accepted(
+                context: Call.v2(model: model, operation, jsonLength: jsonLength),
+                alignedBodyOffset: jsonLength ?? 0
+            )
+        )
     }
 
     /// Health and metadata.
