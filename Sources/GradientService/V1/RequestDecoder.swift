@@ -18,16 +18,8 @@ struct RequestDecoder {
         at pointer: JSONPointer,
         _ tensorLimits: TensorLimits
     ) throws(Problem) -> Matrix<S> {
-        do {
-            return try TensorDecoder.matrix(
-                value,
-                at: pointer,
-                limits: tensorLimits,
-                binary: binary,
-                parallelism: parallelism
-            )
-        } catch {
-            throw Problem(error)
+        try read { () throws(WireError) in
+            try TensorDecoder.matrix(value, at: pointer, limits: tensorLimits, binary: binary, parallelism: parallelism)
         }
     }
 
@@ -37,17 +29,26 @@ struct RequestDecoder {
         at pointer: JSONPointer,
         _ tensorLimits: TensorLimits
     ) throws(Problem) -> [S] {
+        try read { () throws(WireError) in
+            try TensorDecoder.vector(value, at: pointer, limits: tensorLimits, binary: binary, parallelism: parallelism)
+        }
+    }
+
+    /// `body`'s tensor, its fault as the problem at its pointer.
+    private func read<T>(_ body: () throws(WireError) -> T) throws(Problem) -> T {
         do {
-            return try TensorDecoder.vector(
-                value,
-                at: pointer,
-                limits: tensorLimits,
-                binary: binary,
-                parallelism: parallelism
-            )
+            return try body()
         } catch {
             throw Problem(error)
         }
+    }
+
+    /// The option `name`, one of `W`'s words.
+    private func word<W: WireWord>(_ value: JSONValue, _ name: String, at: JSONPointer) throws(Problem) -> W {
+        guard let s = value.stringValue, let word = W(wireName: s) else {
+            throw .invalid(at / name, "\(name) must be \(Wording.oneOf(W.wireNames)), got \(Wording.got(value))")
+        }
+        return word
     }
 
     /// Reads `options` first: the dtype decides how the tensors are decoded.
@@ -78,33 +79,15 @@ struct RequestDecoder {
                 "unknown option \"\(f.key)\" for /v1/\(operation.wireName); allowed: \(Wording.names(allowed))"
             )
         }
-        if let v = value["reduction"] {
-            guard let s = v.stringValue, let r = Reduction(wireName: s) else {
-                throw .invalid(
-                    at / "reduction",
-                    "reduction must be \(Wording.oneOf(Reduction.wireNames)), got \(Wording.got(v))"
-                )
-            }
-            options.reduction = r
-        }
+        if let v = value["reduction"] { options.reduction = try word(v, "reduction", at: at) }
         if let v = value["dtype"] {
-            guard let s = v.stringValue, let dtype = DType(wireName: s) else {
-                throw .invalid(at / "dtype", "dtype must be \(Wording.oneOf(DType.wireNames)), got \(Wording.got(v))")
-            }
+            let dtype: DType = try word(v, "dtype", at: at)
             if operation == .gradcheck && dtype != .float64 {
                 throw .invalid(at / "dtype", "gradcheck runs in float64 only (finite differences need the precision)")
             }
             options.dtype = dtype
         }
-        if let v = value["encoding"] {
-            guard let s = v.stringValue, let e = TensorEncoding(wireName: s) else {
-                throw .invalid(
-                    at / "encoding",
-                    "encoding must be \(Wording.oneOf(TensorEncoding.wireNames)), got \(Wording.got(v))"
-                )
-            }
-            options.encoding = e
-        }
+        if let v = value["encoding"] { options.encoding = try word(v, "encoding", at: at) }
         if let v = value["include"] {
             guard let items = v.arrayElements else {
                 throw .invalid(at / "include", "include must be an array of names")
