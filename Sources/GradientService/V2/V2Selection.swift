@@ -57,24 +57,15 @@ struct V2Selection {
     /// Without an `outputs` list: the loss, the forward model's network output, each layer's
     /// included quantities, and the input gradient when included.
     private func defaults<S: BLASScalar>(_ outcome: Outcome<S>) -> [V2Output] {
-        switch outcome {
-        case .gradcheck(let checks):
-            return [.passed]
-                + checks.flatMap { c in
-                    V2Output.GradcheckError.allCases.map { .gradcheckError($0, c.layer) } + [.layerPassed(c.layer)]
-                }
-        case .forward(let result):
-            let perLayer = (1...depth).flatMap { l in
-                V2Output.layerQuantities.filter(include.contains).compactMap { V2Output.of($0, layer: l) }
-            }
+        if case .gradcheck = outcome { return V2Output.catalog(.gradcheck, layers: depth) }
+        let perLayer = (1...depth).flatMap { l in
+            V2Output.layerQuantities.filter(include.contains).compactMap { V2Output.of($0, layer: l) }
+        }
+        if case .forward(let result) = outcome {
             return (result.cost == nil ? [] : [.loss]) + [.activation(depth)]
                 + perLayer.filter { $0 != .activation(depth) }
-        case .gradients:
-            let perLayer = (1...depth).flatMap { l in
-                V2Output.layerQuantities.filter(include.contains).compactMap { V2Output.of($0, layer: l) }
-            }
-            return [.loss] + perLayer + (include.contains(.inputGradient) ? [.inputGradient] : [])
         }
+        return [.loss] + perLayer + (include.contains(.inputGradient) ? [.inputGradient] : [])
     }
 
     /// The value of `output` in what was computed; nil when the computation did not make it.
