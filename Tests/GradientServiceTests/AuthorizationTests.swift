@@ -1,5 +1,4 @@
 import HTTPServer
-import Logging
 import Testing
 
 @testable import GradientService
@@ -9,9 +8,7 @@ import Testing
 @Suite("Authorization")
 struct AuthorizationTests {
     func handler(token: String?) -> GradientHandler {
-        var c = GradientHandler.Configuration()
-        c.authToken = token
-        return GradientHandler(configuration: c, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        GradientHandler.inProcess { $0.authToken = token }
     }
 
     func head(_ authorization: String?) -> RequestHead {

@@ -1,5 +1,4 @@
 import GradientService
-import Logging
 import TestSupport
 import Testing
 import WireFormat
@@ -108,10 +107,7 @@ struct ErrorResponseTests {
     @Test(arguments: cases.indices)
     func badRequest(index: Int) throws {
         let (name, body, status, pointer) = Self.cases[index]
-        let handler = GradientHandler(
-            configuration: GradientHandler.Configuration(),
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        )
+        let handler = GradientHandler.inProcess()
         let problem: Problem
         do {
             _ = try Array(body.utf8).withUnsafeBytes { try handler.compute(.gradients, bytes: $0) }

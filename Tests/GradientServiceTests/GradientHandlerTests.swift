@@ -1,4 +1,3 @@
-import Logging
 import Testing
 
 @testable import GradientService
@@ -8,10 +7,7 @@ import Testing
 /// held while the request computes, unless binary tensors are used in place from it.
 @Suite("GradientHandler")
 struct GradientHandlerTests {
-    let handler = GradientHandler(
-        configuration: GradientHandler.Configuration(),
-        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    )
+    let handler = GradientHandler.inProcess()
 
     func body(_ bytes: [UInt8], alignedOffset: Int = 0) -> RequestBody {
         let body = RequestBody(capacity: bytes.count, alignedOffset: alignedOffset)

@@ -1,5 +1,4 @@
 import Backprop
-import Logging
 import Testing
 import WireFormat
 
@@ -9,10 +8,7 @@ import WireFormat
 /// answer, and each way the math refuses (a deadline, an overflow) as a typed fault.
 @Suite("Pipeline and Computation")
 struct PipelineTests {
-    let handler = GradientHandler(
-        configuration: GradientHandler.Configuration(),
-        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    )
+    let handler = GradientHandler.inProcess()
 
     /// The README's 2-3-1 example, assembled, with W^1 scaled by `scale`.
     func example<S: BLASScalar>(

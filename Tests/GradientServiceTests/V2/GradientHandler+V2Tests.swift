@@ -13,14 +13,7 @@ import WireFormat
 /// protocol's `{"error"}` form with the status and the words it should.
 @Suite("GradientHandler+V2")
 struct GradientHandlerV2Tests {
-    let handler = GradientHandler(
-        configuration: {
-            var c = GradientHandler.Configuration()
-            c.retryAfterSeconds = 3
-            return c
-        }(),
-        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    )
+    let handler = GradientHandler.inProcess { $0.retryAfterSeconds = 3 }
 
     static let w1: [Double] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
     static let w2: [Double] = [0.7, 0.8, 0.9]
@@ -461,10 +454,7 @@ struct GradientHandlerV2Tests {
     @Test("a 5xx is logged once in either form; a 503 is backpressure and is not")
     func fiveHundredsLogged() {
         let recorder = LogRecorder()
-        let handler = GradientHandler(
-            configuration: GradientHandler.Configuration(),
-            logger: Logger(label: "test") { _ in recorder }
-        )
+        let handler = GradientHandler.inProcess(logTo: recorder)
         _ = handler.render(.internalError(), as: .v2)
         _ = handler.render(.internalError(), as: .problemJSON)
         _ = handler.render(.unavailable("busy", retryAfter: 1), as: .v2)

@@ -1,5 +1,4 @@
 import Backprop
-import Logging
 import Testing
 import WireFormat
 
@@ -9,10 +8,7 @@ import WireFormat
 /// outputs add, and the refusals made before anything is computed.
 @Suite("V2Selection")
 struct V2SelectionTests {
-    let handler = GradientHandler(
-        configuration: GradientHandler.Configuration(),
-        logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-    )
+    let handler = GradientHandler.inProcess()
 
     static func request(_ parameters: String, outputs: String = "", targets: Bool = true) -> String {
         let t = targets ? #", {"name": "targets", "datatype": "FP64", "shape": [2, 1], "data": [1, 0]}"# : ""
