@@ -66,6 +66,28 @@ func differential(_ body: UnsafeRawBufferPointer) {
     }
     let (serial, parallel) = (parse(1), parse(2))
     if serial != parallel { fatalError("parallel reader differs: \(parallel) vs \(serial)") }
+    // Nested matrices read as one buffer (`numberRows`, /v1's reader): the same value or the same
+    // fault as the general reader, and the same matrix or fault from the tensor decoder.
+    let general = Result { () throws(WireError) in try JSONParser.parse(body) }
+    let flat = Result { () throws(WireError) in try JSONParser.parse(body, numberRows: true) }
+    switch (general, flat) {
+    case (.success(let a), .success(let b)):
+        if a != b { fatalError("numberRows reader differs: \(b) vs \(a)") }
+        func decoded(_ value: JSONValue) -> String {
+            let (at, limits) = (JSONPointer.root / "m", TensorLimits(maxElements: 1000))
+            let m = Result { () throws(WireError) -> Matrix<Float> in
+                try TensorDecoder.matrix(value, at: at, limits: limits)
+            }
+            let v = Result { () throws(WireError) -> [Double] in try TensorDecoder.vector(value, at: at, limits: limits)
+            }
+            return "\(m.map { "\($0.rows)x\($0.columns) \($0.storage.array)" }) \(v)"
+        }
+        if decoded(a) != decoded(b) { fatalError("tensor decoder differs on .rows: \(decoded(b)) vs \(decoded(a))") }
+    case (.failure(let a), .failure(let b)):
+        if a != b { fatalError("numberRows reader fault differs: \(b) vs \(a)") }
+    default:
+        fatalError("numberRows reader differs: \(flat) vs \(general)")
+    }
     if let (value, end) = NumberReader.read(body, from: 0) {
         let text = body[0..<end].map { CChar(bitPattern: $0) } + [0]
         let expected = strtod(text, nil)

@@ -22,6 +22,8 @@ public struct JSONParser: ~Copyable {
     private let p: UnsafePointer<UInt8>
     private let count: Int
     private let borrowing: Bool
+    /// Whether a nested matrix becomes one `.rows` (see `parse(_:numberRows:)`).
+    private var numberRows = false
     private var index = 0
     private var depth = 0
     /// Threads an array of rows of a megabyte or more may be read on (see `parallelRows`).
@@ -31,7 +33,7 @@ public struct JSONParser: ~Copyable {
     /// Where a row of numbers is gathered before it becomes one exactly-sized `[Double]`; grown
     /// by doubling and reused for every row, so a row costs one allocation and one copy.
     private var row: UnsafeMutablePointer<Double>
-    private var rowCapacity = 64
+    private var rowCapacity = 512
 
     private init(_ bytes: UnsafeRawBufferPointer, borrowing: Bool) {
         self.bytes = bytes
@@ -54,13 +56,20 @@ public struct JSONParser: ~Copyable {
     /// With `parallelism` above 1, an array of arrays (a nested tensor) of at least
     /// `parallelThreshold` bytes is read in that many pieces at once, split at row boundaries; the
     /// result is the same, and any fault is found again by reading serially, so errors are too.
+    ///
+    /// With `numberRows`, an array of equal-length rows of numbers (a nested matrix) comes back
+    /// as one `.rows`, its numbers in one buffer, rather than an `.array` holding one `.numbers`
+    /// per row: a small request's matrices then cost an allocation each, not one per row. Only
+    /// readers that handle `.rows` ask for it; anything else in an array is read as always.
     public static func parse(
         _ bytes: UnsafeRawBufferPointer,
         borrowingLongStrings: Bool = false,
+        numberRows: Bool = false,
         parallelism: Int = 1
     ) throws(WireError) -> JSONValue {
         var parser = JSONParser(bytes, borrowing: borrowingLongStrings)
         parser.parallelism = parallelism
+        parser.numberRows = numberRows
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
             throw parser.fail("a UTF-8 byte order mark starts the body; JSON is sent without one (RFC 8259)")
         }
@@ -185,6 +194,9 @@ public struct JSONParser: ~Copyable {
         if peek() == UInt8(ascii: "]") {
             index += 1
             return .array([])
+        }
+        if numberRows && peek() == UInt8(ascii: "[") && depth < Self.maxDepth, let rows = readNumberRows() {
+            return rows
         }
         // Optimistic path: a row of numbers is gathered in `row`, then becomes one [Double].
         var items: [JSONValue] = []
@@ -352,6 +364,62 @@ public struct JSONParser: ~Copyable {
             }
         }
         return (rowStarts, count)
+    }
+
+    /// The rows of a nested matrix from `index` (at its first row's `[`) to past the matrix's
+    /// closing `]`, read into the row buffer and returned as one `.rows`. Anything else (an empty
+    /// or ragged row, an element that is not a number, space-free or not, or any syntax fault)
+    /// returns nil with `index` back where it was, and the general reader reads the array again
+    /// from there: it gives the same value in the general form, or reports the fault as always.
+    private mutating func readNumberRows() -> JSONValue? {
+        let start = index
+        var k = 0  // numbers read
+        var columns = 0
+        while true {
+            index += 1  // [
+            skipSpace()
+            let rowStart = k
+            guard let c = peek(), Self.startsNumber(c) else { break }
+            var closed = false
+            while true {
+                guard let (value, end) = NumberReader.read(p, from: index, end: count) else { break }
+                index = end
+                if k == rowCapacity { growRow() }
+                row[k] = value
+                k += 1
+                if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
+                    index += 1
+                    continue
+                }
+                skipSpace()
+                guard let sep = peek() else { break }
+                index += 1
+                if sep == UInt8(ascii: "]") {
+                    closed = true
+                    break
+                }
+                guard sep == UInt8(ascii: ",") else { break }
+                skipSpace()
+                guard let c = peek(), Self.startsNumber(c) else { break }
+            }
+            guard closed else { break }
+            if rowStart == 0 {
+                columns = k
+            } else if k - rowStart != columns {
+                break
+            }
+            skipSpace()
+            guard let sep = peek() else { break }
+            index += 1
+            if sep == UInt8(ascii: "]") {
+                return .rows(NumberRows(values: Array(UnsafeBufferPointer(start: row, count: k)), columns: columns))
+            }
+            guard sep == UInt8(ascii: ",") else { break }
+            skipSpace()
+            guard peek() == UInt8(ascii: "[") else { break }
+        }
+        index = start
+        return nil
     }
 
     private mutating func growRow() {

@@ -1,6 +1,10 @@
 /// A parsed JSON document. Arrays made only of numbers are kept as `.numbers` (one contiguous
-/// `[Double]`), so a matrix row costs one allocation, not one enum box per element.
-public indirect enum JSONValue: Sendable, Equatable {
+/// `[Double]`), so a matrix row costs one allocation, not one enum box per element; with
+/// `numberRows`, a whole nested matrix is one `.rows`.
+///
+/// Not `indirect`: every payload is a reference or a small value already, so a value lives
+/// inline in its parent's array; boxing each one cost an allocation per member and element.
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -12,6 +16,10 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     /// A non-empty array whose elements are all numbers.
     case numbers([Double])
+    /// A non-empty array of non-empty, equal-length arrays of numbers (a nested matrix), read
+    /// into one flat buffer: only from `JSONParser.parse(_:numberRows: true)`. It means the same
+    /// as `.array` of `.numbers` rows (`arrayElements` gives them) and compares equal to it.
+    case rows(NumberRows)
     /// Members in document order.
     case object([(key: String, value: JSONValue)])
 
@@ -25,6 +33,8 @@ public indirect enum JSONValue: Sendable, Equatable {
             lhs.stringValue == rhs.stringValue
         case (.array(let a), .array(let b)): a == b
         case (.numbers(let a), .numbers(let b)): a == b
+        case (.rows(let a), .rows(let b)): a.columns == b.columns && a.values == b.values
+        case (.rows, .array), (.array, .rows): lhs.arrayElements! == rhs.arrayElements!
         case (.object(let a), .object(let b)):
             a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: false
@@ -44,7 +54,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .bool: "boolean"
         case .number: "number"
         case .string, .borrowedString: "string"
-        case .array, .numbers: "array"
+        case .array, .numbers, .rows: "array"
         case .object: "object"
         }
     }
@@ -63,9 +73,22 @@ public indirect enum JSONValue: Sendable, Equatable {
         switch self {
         case .array(let items): items
         case .numbers(let values): values.map(JSONValue.number)
+        case .rows(let rows): (0..<rows.count).map { .numbers(Array(rows.values[rows.range($0)])) }
         default: nil
         }
     }
+}
+
+/// A nested matrix's numbers, row after row, and its row length.
+public struct NumberRows: Sendable {
+    /// Every number, row-major: `count * columns` of them.
+    public let values: [Double]
+    /// Numbers in each row (at least one).
+    public let columns: Int
+    /// Rows (at least one).
+    public var count: Int { values.count / columns }
+    /// Where row `i` lies in `values`.
+    public func range(_ i: Int) -> Range<Int> { (i * columns)..<((i + 1) * columns) }
 }
 
 /// The bytes of a `.borrowedString`: plain ASCII, no quotes or escapes, inside the parsed input.

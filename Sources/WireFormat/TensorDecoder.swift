@@ -26,6 +26,8 @@ public enum TensorDecoder {
         switch value {
         case .array(let rows):
             return try nestedMatrix(rows, at: pointer, limits: limits)
+        case .rows(let rows):
+            return try flatMatrix(rows, at: pointer, limits: limits)
         case .numbers(let values):
             // Name a shape that works: the numbers as one row, or as one column.
             let shown = values.prefix(3).map(Wording.number)
@@ -74,6 +76,8 @@ public enum TensorDecoder {
         case .array(let items):
             if items.isEmpty { return [] }
             throw firstNonNumber(items, at: pointer)
+        case .rows:
+            throw firstNonNumber(value.arrayElements!, at: pointer)
         case .object:
             return try shaped(
                 value,
@@ -137,6 +141,32 @@ public enum TensorDecoder {
         return Matrix(rows: rows.count, columns: columns, storage: storage)
     }
 
+    /// A nested matrix the parser read as one `.rows`: its rows are equal-length numbers already,
+    /// so what is left of `nestedMatrix`'s checks is the element limit and finiteness in `S`, in
+    /// the same order and with the same faults (the first non-finite number in row-major order is
+    /// the one `nestedMatrix` names). Float64 numbers are used as they are, without a copy.
+    private static func flatMatrix<S: BLASScalar>(
+        _ rows: NumberRows,
+        at pointer: JSONPointer,
+        limits: TensorLimits
+    ) throws(WireError) -> Matrix<S> {
+        let total = rows.values.count
+        if total > limits.maxElements { throw tooMany(total, limits, at: pointer) }
+        if S.self == Double.self {
+            if let bad = rows.values.firstIndex(where: { !$0.isFinite }) {
+                throw overflowError(at: pointer / (bad / rows.columns) / (bad % rows.columns), S.self)
+            }
+            return Matrix(rows: rows.count, columns: rows.columns, storage: unsafeBitCast(rows.values, to: [S].self))
+        }
+        var bad: Int?
+        let storage = [S](unsafeUninitializedCapacity: total) { out, initialized in
+            bad = rows.values.withUnsafeBufferPointer { copyFinite($0, to: out.baseAddress!) }
+            initialized = total
+        }
+        if let bad { throw overflowError(at: pointer / (bad / rows.columns) / (bad % rows.columns), S.self) }
+        return Matrix(rows: rows.count, columns: rows.columns, storage: storage)
+    }
+
     /// Converts `values` to `S` into `target`; the index of the first that is not finite in `S`
     /// (a float64 beyond float32's range, or a literal beyond float64's), if any. One pass with
     /// no per-element bookkeeping: this copies every number of a nested tensor.
@@ -157,6 +187,7 @@ public enum TensorDecoder {
     }
 
     private static func rowError(_ row: JSONValue, at pointer: JSONPointer) -> WireError {
+        if case .rows = row { return firstNonNumber(row.arrayElements!, at: pointer) }
         if case .array(let items) = row {
             if items.isEmpty { return .invalid(pointer: pointer, detail: "a row needs at least one number") }
             return firstNonNumber(items, at: pointer)
@@ -257,6 +288,7 @@ public enum TensorDecoder {
             switch data {
             case .numbers(let v): values = v
             case .array(let items) where !items.isEmpty: throw firstNonNumber(items, at: pointer / "data")
+            case .rows: throw firstNonNumber(data.arrayElements!, at: pointer / "data")
             default: throw .invalid(pointer: pointer / "data", detail: "expected a flat array of numbers")
             }
             guard values.count == total else {

@@ -27,9 +27,9 @@ struct EndToEndGradientTests {
             case .number(let d): w.number(d)
             case .string, .borrowedString: w.string(v.stringValue ?? "")
             case .numbers(let ds): ds.withUnsafeBufferPointer { w.numbers($0) }
-            case .array(let items):
+            case .array, .rows:
                 w.beginArray()
-                items.forEach(write)
+                v.arrayElements!.forEach(write)
                 w.endArray()
             case .object(let members):
                 w.beginObject()

@@ -143,3 +143,61 @@ struct JSONParserTests {
         #expect(throws: WireError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
     }
 }
+
+@Suite("JSON parser: nested matrices as one buffer (numberRows)")
+struct NumberRowsTests {
+    func parse(_ text: String, numberRows: Bool) throws(WireError) -> JSONValue {
+        var bytes = Array(text.utf8)
+        do {
+            return try bytes.withUnsafeMutableBytes { buffer in
+                try JSONParser.parse(UnsafeRawBufferPointer(buffer), numberRows: numberRows)
+            }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            fatalError("\(error)")
+        }
+    }
+
+    @Test("an array of equal rows of numbers is one .rows, equal to the rows read one by one")
+    func rectangular() throws {
+        let text = "{\"w\": [ [1, 2.5 ,-3] ,\n[4e1,5,6] ], \"b\": [[7]]}"
+        let flat = try parse(text, numberRows: true)
+        guard case .rows(let w)? = flat["w"], case .rows(let b)? = flat["b"] else {
+            Issue.record("expected .rows, got \(flat)")
+            return
+        }
+        #expect(w.values == [1, 2.5, -3, 40, 5, 6] && w.columns == 3 && w.count == 2)
+        #expect(b.values == [7] && b.columns == 1)
+        let general = try parse(text, numberRows: false)
+        #expect(flat == general)
+        #expect(general["w"]?.arrayElements == [.numbers([1, 2.5, -3]), .numbers([40, 5, 6])])
+        #expect(flat["w"]?.arrayElements == general["w"]?.arrayElements)
+        #expect(flat["w"]?.typeName == "array")
+    }
+
+    @Test("anything but equal rows of numbers is read as before: the same value, or the same fault at the same byte")
+    func fallsBack() throws {
+        let texts = [
+            "[[1, 2], [3]]", "[[1], [2, 3]]", "[[1, 2], []]", "[[], [1]]", "[[1, \"2\"]]", "[[1, 2], [null, 4]]",
+            "[[[1, 2]], [[3, 4]]]", "[[1, 2], 3]", "[[1, 2], {}]", "[[1, 2,], [3, 4]]", "[[1, 2], [3, 4],]",
+            "[[1, 2], [3, 4]", "[[1, 2] [3, 4]]", "[[1, 2], [3, 4.]]", "[[1, 2], [NaN, 4]]", "[[1, 2], [3, 4",
+            "[[1 2]]", "[[-]]", "[[1, 2], [3, 1e400]]", "[ [ 1 ] , [ 2 ] ]",
+        ]
+        for text in texts {
+            let general = Result { () throws(WireError) in try parse(text, numberRows: false) }
+            let flat = Result { () throws(WireError) in try parse(text, numberRows: true) }
+            switch (general, flat) {
+            case (.success(let a), .success(let b)): #expect(a == b, "\(text)")
+            case (.failure(let a), .failure(let b)): #expect("\(a)" == "\(b)", "\(text)")
+            default: Issue.record("\(text): \(general) against \(flat)")
+            }
+        }
+        // A ragged matrix is the general form, not .rows.
+        if case .rows = try parse("[[1, 2], [3]]", numberRows: true) { Issue.record("ragged rows became .rows") }
+        if case .rows = try parse("[[1, 2], [3, 1e400]]", numberRows: true) {
+        } else {
+            Issue.record("an infinite literal is still a number of the matrix")
+        }
+    }
+}

@@ -246,3 +246,58 @@ struct TensorDecoderTests {
         }
     }
 }
+
+@Suite("Tensor decoding of matrices read as one buffer")
+struct FlatRowsDecoderTests {
+    let limits = TensorLimits(maxElements: 6)
+    let at = JSONPointer.root / "batch" / "inputs"
+
+    func parsed(_ text: String, numberRows: Bool) throws -> JSONValue {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBytes { try JSONParser.parse($0, numberRows: numberRows) }
+    }
+
+    /// The outcome of decoding `text` as a matrix and as a vector in `S`, as text: equal whether
+    /// the parser read the rows one by one or as one buffer.
+    func outcomes<S: BLASScalar>(_ text: String, _: S.Type, numberRows: Bool) throws -> [String] {
+        let value = try parsed(text, numberRows: numberRows)
+        var out: [String] = []
+        do {
+            let m: Matrix<S> = try TensorDecoder.matrix(value, at: at, limits: limits)
+            out.append("\(m.rows)x\(m.columns) \(m.storage.array)")
+        } catch { out.append("\(error)") }
+        do {
+            let v: [S] = try TensorDecoder.vector(value, at: at, limits: limits)
+            out.append("\(v)")
+        } catch { out.append("\(error)") }
+        let shaped = try parsed(#"{"shape": [2, 2], "data": \#(text)}"#, numberRows: numberRows)
+        do {
+            let m: Matrix<S> = try TensorDecoder.matrix(shaped, at: at, limits: limits)
+            out.append("\(m.storage.array)")
+        } catch { out.append("\(error)") }
+        return out
+    }
+
+    @Test("values, limits, overflow and wrong-kind faults are the same as for rows read one by one")
+    func sameOutcomes() throws {
+        for text in [
+            "[[1, 2], [3, 4]]", "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", "[[1, 2], [3, 1e400]]", "[[1e39, 2], [3, 4]]",
+            "[[1, 2], [3, -1e39]]", "[[0.1, 0.2, 0.3]]", "[[[1, 2]], [[3, 4]]]",
+        ] {
+            #expect(try outcomes(text, Double.self, numberRows: true) == outcomes(text, Double.self, numberRows: false))
+            #expect(try outcomes(text, Float.self, numberRows: true) == outcomes(text, Float.self, numberRows: false))
+        }
+        // The values themselves, and the fault's pointer, spelled out once.
+        let value = try parsed("[[1, 2], [3, 1e39]]", numberRows: true)
+        let m: Matrix<Double> = try TensorDecoder.matrix(value, at: at, limits: limits)
+        #expect(m.rows == 2 && m.columns == 2 && m.storage.array == [1, 2, 3, 1e39])
+        #expect(throws: WireError.self) {
+            let _: Matrix<Float> = try TensorDecoder.matrix(value, at: at, limits: limits)
+        }
+        do {
+            let _: Matrix<Float> = try TensorDecoder.matrix(value, at: at, limits: limits)
+        } catch {
+            #expect("\(error)".contains("/batch/inputs/1/1"), "\(error)")
+        }
+    }
+}

@@ -94,6 +94,7 @@ extension GradientHandler {
                 root = try JSONParser.parse(
                     UnsafeRawBufferPointer(rebasing: body[0..<jsonLength]),
                     borrowingLongStrings: true,
+                    numberRows: true,
                     parallelism: configuration.parallelism
                 )
                 decoder.binary = try BinarySection(
@@ -103,7 +104,12 @@ extension GradientHandler {
                 )
             case .json:
                 // Base64 tensors stay in the body (which outlives `root`) until decoded.
-                root = try JSONParser.parse(body, borrowingLongStrings: true, parallelism: configuration.parallelism)
+                root = try JSONParser.parse(
+                    body,
+                    borrowingLongStrings: true,
+                    numberRows: true,
+                    parallelism: configuration.parallelism
+                )
             }
         } catch {
             throw Problem(error, in: body)
