@@ -19,6 +19,9 @@ public final class GradientHandler: HTTPHandler {
         /// Seconds clients are told to wait in `Retry-After` when the service is saturated or a
         /// request ran out of time.
         public var retryAfterSeconds = 1
+        /// Where the access log goes: one line per answered request. Nil: through `logger`, at
+        /// `info` (the layout is the same; `AccessLog` writes it for a fraction of the cost).
+        public var accessLog: AccessLog?
         public init() {}
     }
 
@@ -158,6 +161,16 @@ public final class GradientHandler: HTTPHandler {
             responseBytes: response.byteCount,
             seconds: seconds
         )
+        if let accessLog = configuration.accessLog {
+            accessLog.record(
+                head: head,
+                status: response.status,
+                requestBytes: bodyBytes,
+                responseBytes: response.byteCount,
+                seconds: seconds
+            )
+            return
+        }
         logger.info(
             "request",
             metadata: [

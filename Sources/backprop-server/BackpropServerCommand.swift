@@ -99,6 +99,8 @@ struct BackpropServerCommand: ParsableCommand {
         service.authToken = access.authToken.isEmpty ? nil : access.authToken
         service.parallelism = threads.workers
         service.protectMetrics = access.protectMetrics.isOn
+        // The access log is written at info, by the writer that keeps it cheap (same layout).
+        if logger.logLevel <= .info { service.accessLog = AccessLog(label: logger.label) }
         let handler = GradientHandler(configuration: service, logger: logger)
 
         var http = ServerConfiguration()
