@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis docker-check clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis docker-check bench-peers clean
 
 all: build
 
@@ -99,6 +99,14 @@ schemathesis: release test-deps
 # one); not part of `make test`, run by CI after it (.ci/run).
 docker-check: release
 	scripts/docker-check.sh .build/release/backprop-server
+
+# The service against its performance anchors in ../shared/peers (c-parts, the canned-bytes ceiling,
+# simdjson, orjson): bench/peers.sh. A benchmark, not a test: not part of `make test`, not run by CI.
+# Needs DRAGONBOX_REPO (a bare clone of github.com/jk-jeon/dragonbox); ROUNDS, BEFORE_BIN optional.
+ROUNDS ?= 3
+BEFORE_BIN ?=
+bench-peers:
+	DRAGONBOX_REPO="$(DRAGONBOX_REPO)" bench/peers.sh $(ROUNDS) $(BEFORE_BIN)
 
 clean:
 	rm -rf .build .build-* $(VENV)
