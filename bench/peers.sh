@@ -8,14 +8,15 @@
 # PyPI release, >= 3.13, in a venv: bench/numpy_ref.py wire) on bench/out/matrix.json, ROUNDS
 # interleaved rounds. Prints every run, the medians and the ratios (taken within each round, median
 # over rounds): ours/orjson write, ours/simdjson DOM read, ours/orjson read.
-# With BEFORE_BIN (a second release backprop-server), bench.sh runs once for it and once for this
-# tree's build, alternately (before, after), and both ratios are printed; the wire rows measure this
-# tree only. Benchmarks are not tests; CI does not run this.
+# With BEFORE_BIN (a second release backprop-server), bench.sh runs for it and for this tree's build
+# alternately (before, after; HTTP_ROUNDS times, default 1), and both builds' ratios are printed; the
+# wire rows measure this tree only. Benchmarks are not tests; CI does not run this.
 # ../shared/peers may be read-only: it is copied to bench/out/peers and built there. Every server is
 # stopped by PID (bench.sh stops its own); wrk, curl and python runs are bounded by timeouts.
 # Usage: DRAGONBOX_REPO=DIR bench/peers.sh [ROUNDS [BEFORE_BIN]]   (or make bench-peers)
 #   DRAGONBOX_REPO  a (bare) git clone of https://github.com/jk-jeon/dragonbox (required)
-#   ROUNDS          wire rounds (default 3); PEERS (default ../shared/peers); DUR, WARM: bench.sh's
+#   ROUNDS          wire rounds (default 3); HTTP_ROUNDS: bench.sh runs per build (default 1)
+#   PEERS (default ../shared/peers); DUR, WARM, SWIFT_PORT, CP_PORT, CEIL_PORT: passed to bench.sh
 set -euo pipefail
 die() { echo "peers.sh: $*" >&2; exit 1; }
 if [ -z "${DRAGONBOX_REPO:-}" ]; then
@@ -26,6 +27,7 @@ fi
 # Paths given by the caller, made absolute before the cd below.
 dragonbox="$(cd "$DRAGONBOX_REPO" && pwd)" || die "DRAGONBOX_REPO=$DRAGONBOX_REPO is not a directory"
 rounds="${1:-3}"
+http_rounds="${HTTP_ROUNDS:-1}"
 before=""
 if [ -n "${2:-}" ]; then
   [ -x "$2" ] || die "BEFORE_BIN=$2 is not executable"
@@ -61,9 +63,12 @@ after="$PWD/.build/release/backprop-server"
 bench=bench/.build/release/backprop-bench
 g++ -O3 -std=c++17 bench/simdjson/wire.cpp -lsimdjson -o "$out/simdjson-wire"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-if ! "$venv/bin/python" -c 'import sys, numpy, orjson
-sys.exit(tuple(map(int, orjson.__version__.split(".")[:2])) < (3, 13))' 2>/dev/null; then
-  "$venv/bin/pip" install -q 'orjson>=3.13' numpy
+# The current orjson release; an offline run keeps the one installed if it is >= 3.13.
+if ! timeout --foreground 600 "$venv/bin/pip" install -q --upgrade 'orjson>=3.13' numpy; then
+  "$venv/bin/python" -c 'import sys, numpy, orjson
+sys.exit(tuple(map(int, orjson.__version__.split(".")[:2])) < (3, 13))' 2>/dev/null \
+    || die "cannot install orjson>=3.13 and numpy into $venv"
+  echo "peers.sh: pip could not upgrade orjson; measuring the one installed" >&2
 fi
 orjson_version="$("$venv/bin/python" -c 'import orjson; print(orjson.__version__)')"
 numpy_version="$("$venv/bin/python" -c 'import numpy; print(numpy.__version__)')"
@@ -110,19 +115,22 @@ compare() {
 [ -z "$before" ] || compare before "$before"
 compare after "$after"
 
-# bench.sh for one binary; its own ports (free ones unless set), its own LOGDIR.
+# http_bench NAME BINARY RUN: bench.sh for one binary; its own ports (free ones unless set), its own
+# LOGDIR.
 http_bench() {
-  local name="$1" bin="$2" sport cport xport
+  local name="$1" bin="$2" run="$3" sport cport xport
   sport=${SWIFT_PORT:-$(free_port)}; cport=${CP_PORT:-$(free_port)}; xport=${CEIL_PORT:-$(free_port)}
   echo
-  echo "== c-parts/bench.sh, $name ($bin)"
-  if ! SWIFT_BIN="$bin" SWIFT_PORT="$sport" CP_PORT="$cport" CEIL_PORT="$xport" LOGDIR="$logs/http-$name" \
-    timeout --foreground 1200 "$peers/c-parts/bench.sh" | tee "$logs/http-$name.txt"; then
-    die "bench.sh failed for $name (logs in $logs/http-$name)"
+  echo "== c-parts/bench.sh, $name ($bin), run $run/$http_rounds"
+  if ! SWIFT_BIN="$bin" SWIFT_PORT="$sport" CP_PORT="$cport" CEIL_PORT="$xport" LOGDIR="$logs/http-$name-$run" \
+    timeout --foreground 1200 "$peers/c-parts/bench.sh" | tee "$logs/http-$name-$run.txt"; then
+    die "bench.sh failed for $name (logs in $logs/http-$name-$run)"
   fi
 }
-[ -z "$before" ] || http_bench before "$before"
-http_bench after "$after"
+for run in $(seq "$http_rounds"); do
+  [ -z "$before" ] || http_bench before "$before" "$run"
+  http_bench after "$after" "$run"
+done
 
 echo
 echo "== wire: $rounds interleaved rounds (ours 1 thread, simdjson, orjson; each a median of 5 repeats)"
@@ -160,12 +168,25 @@ print(f"orjson {orj[0]['orjson']}")
 EOF
 
 echo
-echo "== summary (req/s medians; HTTP from bench.sh, logs in $logs)"
+echo "== summary (bench.sh's medians in req/s, run by run; logs in $logs)"
+for run in $(seq "$http_rounds"); do
+  for name in before after; do
+    [ -f "$logs/http-$name-$run.txt" ] || continue
+    awk -v n="$name $run" '/^(tiny|medium) +\(/ {
+      printf "%-8s %-6s swift %9s  c-parts %9s  ceiling %9s  swift/c-parts %s  c-parts/ceiling %s\n", n, $1, $4, $5, $6, $7, $8
+    }' "$logs/http-$name-$run.txt"
+  done
+done
+median() { sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 for name in before after; do
-  [ -f "$logs/http-$name.txt" ] || continue
-  awk -v n="$name" '/^(tiny|medium) +\(/ {
-    printf "%-6s %-6s swift %9s  c-parts %9s  ceiling %9s  swift/c-parts %s  c-parts/ceiling %s\n", n, $1, $4, $5, $6, $7, $8
-  }' "$logs/http-$name.txt"
+  [ -f "$logs/http-$name-1.txt" ] || continue
+  line="swift/c-parts, $name, median of $http_rounds run(s):"
+  for body in tiny medium; do
+    line+=" $body $(for run in $(seq "$http_rounds"); do
+      awk -v b="$body" '$1 == b && $2 ~ /^\(/ {print $7}' "$logs/http-$name-$run.txt"
+    done | median)"
+  done
+  echo "$line"
 done
 echo "loadavg at end $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mismatch" -ne 0 ]; then
