@@ -52,3 +52,23 @@ struct BodyFormatTests {
 }
 
 typealias HTTPHeadersLiteral = [(String, String)]
+
+@Suite("BodyFormat.mediaType")
+struct MediaTypeTests {
+    /// The rule as it was written with `String`: the first non-empty `;` part, spaces trimmed,
+    /// lower-cased.
+    func reference(_ value: String) -> String {
+        String(value.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? "")
+    }
+
+    @Test("the byte reader gives what splitting, trimming and lower-casing the String gave")
+    func sameAsStrings() {
+        let values = [
+            "application/json", "Application/JSON", "application/json; charset=utf-8", "  application/json  ;x",
+            ";application/json", ";;application/octet-stream", " ;application/json", "", ";", ";;", "   ",
+            "application/json;", "APPLICATION/OCTET-STREAM", "text/plain", "application/json\t", "\tapplication/json",
+            "application/jsön", "application/json;\u{301}", "\u{212A}", "Ä/json", "application/json\u{301}; x",
+        ]
+        for value in values { #expect(BodyFormat.mediaType(value) == reference(value), "\(value.debugDescription)") }
+    }
+}
