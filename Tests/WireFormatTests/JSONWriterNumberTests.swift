@@ -52,6 +52,47 @@ struct JSONWriterNumberTests {
         #expect(mismatches.isEmpty, "first mismatching bit patterns: \(mismatches)")
     }
 
+    /// Values compared a block at a time (one `numbers` call, one joined `description`), then one
+    /// by one only in a block that differs: the first few mismatching bit patterns.
+    func mismatches(_ values: [Double]) -> [UInt64] {
+        var found: [UInt64] = []
+        var k = 0
+        while k < values.count && found.count < 5 {
+            let block = Array(values[k..<min(k + 4096, values.count)])
+            if written(block) != expected(block) {
+                found += block.filter { written([$0]) != expected([$0]) }.prefix(5).map(\.bitPattern)
+            }
+            k += block.count
+        }
+        return found
+    }
+
+    /// The one-product fast path decides alone unless a decision is within a few units of its
+    /// last place; these reach every exponent, the doubles around each power of ten (where the
+    /// digit count and the table entry change), and short decimals (a multiple of ten in the
+    /// rounding interval, with its ends often close to one).
+    @Test func manyValuesAcrossExponents() {
+        var rng = SeededGenerator(seed: 20_261_202)
+        var values: [Double] = []
+        for _ in 0..<2_000_000 { values.append(Double(bitPattern: rng.next())) }
+        for e in -307...308 {
+            var below = Double("1e\(e)")!
+            var above = below
+            for _ in 0..<8 {
+                below = below.nextDown
+                above = above.nextUp
+                values += [below, above]
+            }
+        }
+        for _ in 0..<100_000 {
+            let limit = (0..<Int.random(in: 1...17, using: &rng)).reduce(UInt64(1)) { p, _ in p * 10 }
+            let significand = UInt64.random(in: 1..<limit, using: &rng)
+            values.append(Double("\(significand)e\(Int.random(in: -320...300, using: &rng))") ?? 1)
+        }
+        let found = mismatches(values)
+        #expect(found.isEmpty, "first mismatching bit patterns: \(found)")
+    }
+
     @Test func floatsToo() {
         var w = JSONWriter()
         let values: [Float] = [0, 1, 0.1, 1e-5, 1e7, 16_777_216, 33_554_432, 3.4028235e38, 1e-45, .nan]
