@@ -146,12 +146,10 @@ public struct JSONWriter: TextOutputStream {
                 scratch.withUnsafeMutableBufferPointer { buffer in
                     let first = buffer.baseAddress!
                     var p = first
-                    for i in k..<(k + n) {
-                        if i > 0 {
-                            p.pointee = UInt8(ascii: ",")
-                            p += 1
-                        }
-                        let v = values[i]
+                    for v in UnsafeBufferPointer(rebasing: values[k..<(k + n)]) {
+                        // A comma before every number, no test: the array's first is not copied.
+                        p.pointee = UInt8(ascii: ",")
+                        p += 1
                         if !v.isFinite {
                             p += ShortestDigits.writeNull(to: p)
                         } else {
@@ -159,7 +157,8 @@ public struct JSONWriter: TextOutputStream {
                         }
                     }
                     precondition(p - first <= buffer.count - ShortestDigits.slack, "a number took more than its room")
-                    bytes.append(contentsOf: UnsafeBufferPointer(start: first, count: p - first))
+                    let start = k == 0 ? first + 1 : first
+                    bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: p - start))
                 }
                 k += n
             }

@@ -211,17 +211,16 @@ enum ShortestDigits {
         return (pairs << 8) &- tens &* (10 * 256 - 1)
     }
 
-    /// Writes the 16 digits of f (17 if `long`) at d, in one byte and two word stores, and returns
+    /// Writes the 16 + `long` digits of f (`long` is 0 or 1) at d, in one byte and two word stores, and returns
     /// how many are left once trailing zeros are dropped: the zero bytes at the top of the digit
     /// words (the last digit is the highest byte), counted with one leading-zero count instead of
     /// dividing by ten until a remainder shows.
     @inline(__always)
-    static func writeSignificand(_ f: UInt64, long: Bool, to d: UnsafeMutablePointer<UInt8>) -> Int {
+    static func writeSignificand(_ f: UInt64, long first: Int, to d: UnsafeMutablePointer<UInt8>) -> Int {
         let high = UInt32(truncatingIfNeeded: f / 100_000_000)  // < 10^9
         let low = eightDigits(UInt32(truncatingIfNeeded: f &- UInt64(high) &* 100_000_000))
         let top = high / 100_000_000  // 0 when 16 digits
         let middle = eightDigits(high &- top &* 100_000_000)
-        let first = long ? 1 : 0
         let ascii: UInt64 = 0x3030_3030_3030_3030
         d.pointee = UInt8(truncatingIfNeeded: top) | 0x30  // under the middle digits when 16
         let raw = UnsafeMutableRawPointer(d)
@@ -242,8 +241,10 @@ enum ShortestDigits {
     /// moving the integer digits back.
     @inline(__always)
     private static func layout(_ f: UInt64, _ e: Int, _ magnitude: Double, to o: UnsafeMutablePointer<UInt8>) -> Int {
-        let long = f >= 10_000_000_000_000_000
-        let exponent = e &+ (long ? 16 : 15)  // of the leading digit
+        // 1 if f has 17 digits, 0 if 16: the sign bit of f - 10^16, as arithmetic (a comparison
+        // became a branch, and which length comes is a coin toss).
+        let long = Int(truncatingIfNeeded: ~(f &- 10_000_000_000_000_000) >> 63)
+        let exponent = e &+ 15 &+ long  // of the leading digit
         if exponent < -4 || magnitude > 9_007_199_254_740_992 {
             let n = writeSignificand(f, long: long, to: o + 1)
             o[0] = o[1]
@@ -261,15 +262,29 @@ enum ShortestDigits {
             o[k &+ 1] = UInt8(truncatingIfNeeded: x % 10) &+ 0x30
             return k &+ 2
         }
-        // Plain notation, the same steps whatever the exponent (-4...15), as 0.ddd and d.ddd are
-        // equally likely: "0.000000" first (what 0.000ddd keeps of it), the digits after "0." and
-        // the zeros or after one byte, then the integer digits, if any, moved one byte back in two
-        // masked word stores and the point after them.
         let raw = UnsafeMutableRawPointer(o)
-        raw.storeBytes(of: 0x3030_3030_3030_2E30, as: UInt64.self)  // "0.000000"
-        let start = exponent < 0 ? 1 &- exponent : 1
-        let n = writeSignificand(f, long: long, to: o + start)
-        let moved = exponent < 0 ? 0 : exponent &+ 1  // 0...16 bytes
+        if exponent <= 0 {
+            // 0.000ddd up to d.ddd (where gradients are, either about as likely as the other) with
+            // no branch on the exponent: "0.000000" first (0.000ddd keeps its zeros), the digits
+            // after the "0." and zeros or after one byte, then the first byte: "0" or the leading
+            // digit, which leaves its place to the point.
+            raw.storeBytes(of: 0x3030_3030_3030_2E30, as: UInt64.self)  // "0.000000"
+            let start = 1 &- exponent
+            let n = writeSignificand(f, long: long, to: o + start)
+            // Selected by masks, not `?:`, which the compiler turned into a branch.
+            let negative = UInt16(truncatingIfNeeded: exponent >> 63)  // all ones or zero
+            let lead = UInt16(o[1]) & ~negative | UInt16(UInt8(ascii: "0")) & negative
+            raw.storeBytes(of: (lead | UInt16(UInt8(ascii: ".")) << 8).littleEndian, as: UInt16.self)
+            if (n &- 1) | -exponent == 0 {
+                o[2] = UInt8(ascii: "0")  // d.0
+                return 3
+            }
+            return start &+ n
+        }
+        // 10 and above: the digits one byte on, then the integer digits moved back over it in two
+        // masked word stores, and the point after them.
+        let n = writeSignificand(f, long: long, to: o + 1)
+        let moved = exponent &+ 1  // 2...16 bytes
         let mask0: UInt64 = (1 << (8 &* min(moved, 8))) &- 1  // a shift by 64 gives 0: all ones
         let mask1: UInt64 = (1 << (8 &* max(moved &- 8, 0))) &- 1
         let word0 = raw.loadUnaligned(as: UInt64.self)
@@ -278,11 +293,11 @@ enum ShortestDigits {
         let next1 = raw.loadUnaligned(fromByteOffset: 9, as: UInt64.self)
         raw.storeBytes(of: word0 & ~mask0 | next0 & mask0, as: UInt64.self)
         raw.storeBytes(of: word1 & ~mask1 | next1 & mask1, toByteOffset: 8, as: UInt64.self)
-        o[max(moved, 1)] = UInt8(ascii: ".")
+        o[moved] = UInt8(ascii: ".")
         if n <= moved {
             o[moved &+ 1] = UInt8(ascii: "0")  // an integer: ddd.0
             return moved &+ 2
         }
-        return start &+ n
+        return n &+ 1
     }
 }
