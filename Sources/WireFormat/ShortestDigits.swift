@@ -56,8 +56,9 @@ enum ShortestDigits {
                 return out - p + utf8.count
             }
         }
-        // Normal: |v| = c 2^q with c = 2^52 + t. Integers need no path of their own: their
-        // shortest decimal is their value, which the fast path finds like any other.
+        // Normal: |v| = c 2^q with c = 2^52 + t. Integers need no path of their own: below 2^53
+        // (where they print as integers) the shortest decimal is the value itself, which the fast
+        // path finds like any other.
         let q = bq &+ minQ &- 1
         let c = minC | t
         let decimal: (f: UInt64, e: Int)
@@ -81,9 +82,9 @@ enum ShortestDigits {
     }
     @inline(__always) private static func flog2pow10(_ e: Int) -> Int { (e &* 913_124_641_741) >> 38 }
 
-    /// The decimal `description` prints for c 2^q (c > 2^52, so the spacing of doubles around it
-    /// is even), as f 10^e with f of 16 or 17 digits, or nil in the rare cases too close to call
-    /// here, which `toDecimal` settles.
+    /// The decimal `description` prints for c 2^q (c > 2^52, so the doubles either side are
+    /// equally far), as f 10^e with f of 16 or 17 digits, or nil in the rare cases too close to
+    /// call here, which `toDecimal` settles.
     ///
     /// The fast path of yy (Y. Guo) as zmij (V. Zverovich) uses it: one 128x64-bit product gives
     /// X = c 2^q 10^-k with 64 fraction bits, where k = floor(q log10 2) makes the spacing of doubles
@@ -179,11 +180,12 @@ enum ShortestDigits {
         return vbp | (((z & mask63) &+ mask63) >> 63)
     }
 
-    /// 10^0 … 10^16 (a literal, so static data with no lazy initialisation).
+    /// 10^0 … 10^17 (a literal, so static data with no lazy initialisation): `widened` looks up
+    /// to 10^17 for a 57-bit f.
     private static let powersOfTen: [UInt64] = [
         1, 10, 100, 1000, 10000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
         10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
-        1_000_000_000_000_000, 10_000_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000,
     ]
 
     /// f 10^e (0 < f < 10^17) with f widened to 16 digits if it has fewer: the form `layout` takes.
@@ -211,10 +213,10 @@ enum ShortestDigits {
         return (pairs << 8) &- tens &* (10 * 256 - 1)
     }
 
-    /// Writes the 16 + `long` digits of f (`long` is 0 or 1) at d, in one byte and two word stores, and returns
-    /// how many are left once trailing zeros are dropped: the zero bytes at the top of the digit
-    /// words (the last digit is the highest byte), counted with one leading-zero count instead of
-    /// dividing by ten until a remainder shows.
+    /// Writes the 16 + `long` digits of f (`long` is 0 or 1) at d, in one byte and two word
+    /// stores, and returns how many are left once trailing zeros are dropped: the zero bytes at
+    /// the top of the digit words (the last digit is the highest byte), counted with one
+    /// leading-zero count instead of dividing by ten until a remainder shows.
     @inline(__always)
     static func writeSignificand(_ f: UInt64, long first: Int, to d: UnsafeMutablePointer<UInt8>) -> Int {
         let high = UInt32(truncatingIfNeeded: f / 100_000_000)  // < 10^9

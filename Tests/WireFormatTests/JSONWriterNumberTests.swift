@@ -93,6 +93,25 @@ struct JSONWriterNumberTests {
         #expect(found.isEmpty, "first mismatching bit patterns: \(found)")
     }
 
+    /// Doubles whose rounding interval ends exactly on a multiple of ten, which the fast path
+    /// leaves to Schubfach: c 2^13 has X = c 2^13 / 10^3 and u/2 = 4.096, and X mod 10 is 4.096
+    /// (the lower end on a multiple of ten) when 1024 c ≡ 512 (mod 1250), 5.904 (the upper end)
+    /// when 1024 c ≡ 738. With c above 2^56 / 8.192, X has 17 digits and 57 bits.
+    @Test func intervalEndsOnMultiplesOfTen() {
+        var values: [Double] = []
+        for residue: UInt64 in [512, 738] {
+            var c: UInt64 = 8_800_000_000_000_000
+            while c * 1024 % 1250 != residue { c += 1 }
+            while c < 1 << 53 {
+                values.append(Double(c) * 8192)
+                c += 625 * 331_000_000  // 1024 c mod 1250 repeats every 625
+            }
+        }
+        #expect(values.count > 1000)
+        let found = mismatches(values)
+        #expect(found.isEmpty, "first mismatching bit patterns: \(found)")
+    }
+
     @Test func floatsToo() {
         var w = JSONWriter()
         let values: [Float] = [0, 1, 0.1, 1e-5, 1e7, 16_777_216, 33_554_432, 3.4028235e38, 1e-45, .nan]
