@@ -78,9 +78,13 @@ func differential(_ body: UnsafeRawBufferPointer) {
             let m = Result { () throws(WireError) -> Matrix<Float> in
                 try TensorDecoder.matrix(value, at: at, limits: limits)
             }
+            let m64 = Result { () throws(WireError) -> Matrix<Double> in
+                try TensorDecoder.matrix(value, at: at, limits: limits)
+            }
+            let shown = { (m: Matrix<Double>) in "\(m.rows)x\(m.columns) \(m.storage.array.map(\.bitPattern))" }
             let v = Result { () throws(WireError) -> [Double] in try TensorDecoder.vector(value, at: at, limits: limits)
             }
-            return "\(m.map { "\($0.rows)x\($0.columns) \($0.storage.array)" }) \(v)"
+            return "\(m.map { "\($0.rows)x\($0.columns) \($0.storage.array)" }) \(m64.map(shown)) \(v)"
         }
         if decoded(a) != decoded(b) { fatalError("tensor decoder differs on .rows: \(decoded(b)) vs \(decoded(a))") }
     case (.failure(let a), .failure(let b)):

@@ -18,7 +18,12 @@ import Glibc
 /// a metadata dictionary hashed and then sorted, seven interpolated strings, `localtime` and
 /// `strftime` for the timestamp, and stdio's lock and flush. Here the timestamp is formatted
 /// once a second, and the members are written in the sorted order `StreamLogHandler` prints.
-/// One `write` per line keeps lines whole when both workers log at once.
+/// One `write` per line keeps lines whole when both workers log at once (on a pipe up to
+/// `PIPE_BUF`, 4 KiB; a longer line, or one cut short by the reader, may interleave, as
+/// `StreamLogHandler`'s would).
+///
+/// It writes only what is listed above: a `Logger`'s metadata or metadata provider does not
+/// reach it (the server's logger has neither).
 public final class AccessLog: Sendable {
     private let fileDescriptor: Int32
     /// `"<level> <label>:"` after the timestamp, as `StreamLogHandler` writes it.
@@ -34,15 +39,17 @@ public final class AccessLog: Sendable {
 
     /// Writes the line for one answered request.
     func record(head: RequestHead, status: Int, requestBytes: Int, responseBytes: Int, seconds: Double) {
+        let stamp = timestamp()
         let path = head.path.utf8
         let id = head.requestID.utf8
         let method = head.method.name.utf8
-        // Fixed text and the numbers (at most 20 digits each) fit in 256 bytes beside the three
-        // strings, which come from the client and may be long.
-        let room = 256 + prefix.count + path.count + id.count + method.count
+        // The fixed text (135 bytes) and four numbers (at most 20 bytes each) fit in 256 bytes
+        // beside the timestamp, the prefix and the three strings, which come from the client and
+        // may be long.
+        let room = 256 + stamp.count + prefix.count + path.count + id.count + method.count
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
             var line = LineWriter(buffer.baseAddress!)
-            line.append(timestamp())
+            line.append(stamp)
             line.append(prefix)
             line.append(" http.duration_ms=")
             line.milliseconds(Int(seconds * 1e6))
@@ -59,6 +66,7 @@ public final class AccessLog: Sendable {
             line.append(" request.id=")
             line.append(id)
             line.append(" [GradientService] request\n")
+            precondition(line.count <= room, "an access log line outgrew its buffer")
             var rest = UnsafeRawBufferPointer(start: buffer.baseAddress, count: line.count)
             while !rest.isEmpty {
                 let n = write(fileDescriptor, rest.baseAddress, rest.count)

@@ -22,7 +22,7 @@ public struct JSONParser: ~Copyable {
     private let p: UnsafePointer<UInt8>
     private let count: Int
     private let borrowing: Bool
-    /// Whether a nested matrix becomes one `.rows` (see `parse(_:numberRows:)`).
+    /// Whether a nested matrix becomes one `.rows` (see `parse(_:borrowingLongStrings:numberRows:parallelism:)`).
     private var numberRows = false
     private var index = 0
     private var depth = 0
@@ -371,6 +371,9 @@ public struct JSONParser: ~Copyable {
     /// or ragged row, an element that is not a number, space-free or not, or any syntax fault)
     /// returns nil with `index` back where it was, and the general reader reads the array again
     /// from there: it gives the same value in the general form, or reports the fault as always.
+    /// So does a matrix of more than `maxRowsNumbers` numbers (the row buffer would otherwise hold
+    /// a large matrix a second time, beside its array, for the rest of the parse); large matrices
+    /// are what the parallel reader and the general one are for.
     private mutating func readNumberRows() -> JSONValue? {
         let start = index
         var k = 0  // numbers read
@@ -384,7 +387,10 @@ public struct JSONParser: ~Copyable {
             while true {
                 guard let (value, end) = NumberReader.read(p, from: index, end: count) else { break }
                 index = end
-                if k == rowCapacity { growRow() }
+                if k == rowCapacity {
+                    guard k < Self.maxRowsNumbers else { break }
+                    growRow()
+                }
                 row[k] = value
                 k += 1
                 if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
@@ -421,6 +427,10 @@ public struct JSONParser: ~Copyable {
         index = start
         return nil
     }
+
+    /// The most numbers `readNumberRows` grows the row buffer for (512 KiB of doubles; checked when
+    /// the buffer would grow, so a buffer a long row already grew is used as it is).
+    static let maxRowsNumbers = 1 << 16
 
     private mutating func growRow() {
         let larger = UnsafeMutablePointer<Double>.allocate(capacity: rowCapacity * 2)

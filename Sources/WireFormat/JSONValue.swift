@@ -17,7 +17,7 @@ public enum JSONValue: Sendable, Equatable {
     /// A non-empty array whose elements are all numbers.
     case numbers([Double])
     /// A non-empty array of non-empty, equal-length arrays of numbers (a nested matrix), read
-    /// into one flat buffer: only from `JSONParser.parse(_:numberRows: true)`. It means the same
+    /// into one flat buffer: only from `JSONParser.parse(_:borrowingLongStrings:numberRows:parallelism:)` with `numberRows`. It means the same
     /// as `.array` of `.numbers` rows (`arrayElements` gives them) and compares equal to it.
     case rows(NumberRows)
     /// Members in document order.

@@ -152,11 +152,11 @@ public enum TensorDecoder {
     ) throws(WireError) -> Matrix<S> {
         let total = rows.values.count
         if total > limits.maxElements { throw tooMany(total, limits, at: pointer) }
-        if S.self == Double.self {
-            if let bad = rows.values.firstIndex(where: { !$0.isFinite }) {
+        if let values = rows.values as? [S] {  // float64: the parser's array is the storage
+            if let bad = values.withUnsafeBufferPointer(firstNonFinite) {
                 throw overflowError(at: pointer / (bad / rows.columns) / (bad % rows.columns), S.self)
             }
-            return Matrix(rows: rows.count, columns: rows.columns, storage: unsafeBitCast(rows.values, to: [S].self))
+            return Matrix(rows: rows.count, columns: rows.columns, storage: values)
         }
         var bad: Int?
         let storage = [S](unsafeUninitializedCapacity: total) { out, initialized in

@@ -193,6 +193,15 @@ struct NumberRowsTests {
             default: Issue.record("\(text): \(general) against \(flat)")
             }
         }
+        // Past maxRowsNumbers a matrix is read the general way (the same value).
+        let big =
+            "["
+            + Array(repeating: "[" + Array(repeating: "0.5", count: 256).joined(separator: ",") + "]", count: 300)
+            .joined(separator: ",") + "]"
+        let bigValue = try parse(big, numberRows: true)
+        if case .rows = bigValue { Issue.record("a matrix past maxRowsNumbers became .rows") }
+        #expect(bigValue == (try parse(big, numberRows: false)))
+        #expect(bigValue.arrayElements?.count == 300)
         // A ragged matrix is the general form, not .rows.
         if case .rows = try parse("[[1, 2], [3]]", numberRows: true) { Issue.record("ragged rows became .rows") }
         if case .rows = try parse("[[1, 2], [3, 1e400]]", numberRows: true) {
