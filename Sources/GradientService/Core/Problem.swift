@@ -9,6 +9,10 @@ public struct Problem: Error, Sendable, Equatable {
     public var detail: String
     /// The JSON Pointer of the field at fault, when there is one.
     public var pointer: String?
+    /// Where a body that is not JSON stopped being JSON: the 1-based line and column (in bytes)
+    /// and the 0-based byte offset, also written into `detail` for people; members of their own
+    /// so that a client (the page's editor) finds the place without reading the sentence.
+    public var position: Position?
     /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`).
     public var headers: [(String, String)] = []
 
@@ -28,8 +32,16 @@ public struct Problem: Error, Sendable, Equatable {
         self.headers = headers
     }
 
+    /// A place in the body, for `malformed-json`.
+    public struct Position: Sendable, Equatable {
+        public var line: Int
+        public var column: Int
+        public var offset: Int
+    }
+
     public static func == (a: Problem, b: Problem) -> Bool {
         a.status == b.status && a.kind == b.kind && a.detail == b.detail && a.pointer == b.pointer
+            && a.position == b.position
     }
 
     /// The `type` member: a URI under the project's problem namespace.
@@ -49,6 +61,14 @@ public struct Problem: Error, Sendable, Equatable {
         if let pointer {
             w.key("pointer")
             w.string(pointer)
+        }
+        if let position {
+            w.key("line")
+            w.integer(position.line)
+            w.key("column")
+            w.integer(position.column)
+            w.key("offset")
+            w.integer(position.offset)
         }
         w.endObject()
         return w.bytes
@@ -145,6 +165,7 @@ extension Problem {
         if case .malformed(let offset, let reason) = error {
             let (line, column) = JSONParser.location(of: offset, in: bytes)
             self = .malformed("\(reason) at line \(line), column \(column) (byte \(offset))")
+            position = Position(line: line, column: column, offset: offset)
         } else {
             self.init(error)
         }

@@ -121,6 +121,20 @@ struct ProblemTests {
         #expect(problem.status == 400)
         #expect(problem.kind == "malformed-json")
         #expect(problem.detail == "unexpected character 'x' at line 2, column 8 (byte 16)")
+        // The same place as members, for programs (the page's editor) that should not read English.
+        #expect(problem.position == Problem.Position(line: 2, column: 8, offset: 16))
+        let members = try JSONParser.parse(problem.json)
+        #expect(members["line"] == .number(2) && members["column"] == .number(8) && members["offset"] == .number(16))
+        #expect(members["pointer"] == nil)
+    }
+
+    @Test("only a malformed body's problem has a position")
+    func positionOnlyForMalformed() throws {
+        for (error, _) in Self.wireErrors {
+            if case .malformed = error { continue }
+            let json = try JSONParser.parse(Problem(error).json)
+            #expect(json["line"] == nil && json["column"] == nil && json["offset"] == nil, "\(error)")
+        }
     }
 
     @Test("the other reading faults read the same with or without the body")
