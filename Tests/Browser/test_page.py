@@ -166,6 +166,14 @@ def test_a_problem_shows_its_detail_and_pointer_and_selects_the_field(server, br
     p.page.wait_for_function("() => document.getElementById('problem-detail').textContent.includes('trailing comma')")
     start, end = p.page.evaluate("() => [document.getElementById('body').selectionStart, document.getElementById('body').selectionEnd]")
     assert '{"network": {"layers": [1, 2,]}}'[start:end] == "]"
+    # The place comes from the problem's offset (bytes of UTF-8), not from its sentence: text with
+    # multi-byte characters before the fault still selects the right character.
+    wide = '{"note": "café ☕ 𝛅", "network": {"layers": [1, 2,]}}'
+    p.set_body(wide)
+    p.page.click("#compute")
+    p.page.wait_for_function("() => document.getElementById('problem-detail').textContent.includes('byte 55')")
+    start, end = p.page.evaluate("() => [document.getElementById('body').selectionStart, document.getElementById('body').selectionEnd]")
+    assert wide.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le") == "]"
     p.close()
 
 

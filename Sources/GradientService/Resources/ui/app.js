@@ -121,15 +121,16 @@ function highlight(text, problem) {
   const editor = $('body');
   let range = null;
   if (problem.pointer) range = locate(text, problem.pointer);
-  if (!range && problem.detail) {
-    const m = /line (\d+), column (\d+)/.exec(problem.detail);
-    if (m) {
-      const lines = text.split('\n');
-      let at = 0;
-      for (let i = 0; i < Number(m[1]) - 1 && i < lines.length; i++) at += lines[i].length + 1;
-      at += Number(m[2]) - 1;
-      range = [at, Math.min(text.length, at + 1)];
+  if (!range && Number.isInteger(problem.offset)) {
+    // A malformed body: the server says the byte offset (of the UTF-8 it was sent); the editor
+    // counts UTF-16 units, so walk the text's code points to the same place.
+    let at = 0;
+    for (let bytes = 0; at < text.length && bytes < problem.offset; ) {
+      const c = text.codePointAt(at);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+      at += c >= 0x10000 ? 2 : 1;
     }
+    range = [at, Math.min(text.length, at + 1)];
   }
   if (!range) return;
   editor.dataset.highlightStart = String(range[0]);
