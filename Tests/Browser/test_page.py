@@ -290,3 +290,61 @@ def test_with_a_token_the_page_loads_and_asks_for_it(browser):
         p.close()
     finally:
         s.stop()
+
+
+# ---- The four bugs a review found (issue 22); each test failed on the page before its fix ----
+
+def test_removing_a_layer_with_flat_weights_says_why(server, browser):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["network"]["layers"][0]["weights"] = {"shape": [3, 2], "data": [0.15, 0.2, 0.3, 0.4, 0.5, 0.6]}
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.set_body(body)
+    before = p.status()
+    p.page.click("#compute")
+    p.wait_status("Computed", before)
+    p.choose_layer(1)
+    p.page.click("#remove-layer")
+    p.wait_status("Removing a layer needs nested weights.")
+    assert p.errors == []
+    p.close()
+
+
+def test_gradcheck_says_when_the_server_does_not_answer(server, browser):
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.page.route("**/v1/gradcheck", lambda route: route.abort())
+    p.page.click("#gradcheck")
+    p.wait_status("The server did not answer")
+    p.close()
+
+
+def test_train_before_any_computation_computes_first(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/v1/gradients", lambda route: route.abort())
+    page.goto(server.base + "/")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('The server did not answer')")
+    page.unroute("**/v1/gradients")
+    page.fill("#steps", "3")
+    page.click("#train")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Trained 3 steps')",
+                           timeout=20000)
+    assert page.locator("#loss-plot polyline").count() == 1
+    context.close()
+
+
+def test_gradcheck_checks_the_numbers_in_the_editor(server, browser):
+    # 1e400 is valid JSON the server refuses with its pointer; a re-serialised body sent null.
+    text = json.dumps(EXAMPLE, indent=2).replace('"inputs": [\n      [\n        1,', '"inputs": [\n      [\n        1e400,', 1)
+    assert "1e400" in text
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.set_body(text)
+    p.page.click("#gradcheck")
+    p.wait_status("The server refused the check.")
+    assert p.page.text_content("#problem-pointer") == "/batch/inputs/0/0"
+    assert "overflows float64" in p.page.text_content("#problem-detail")
+    start, end = p.page.evaluate("() => [document.getElementById('body').selectionStart, document.getElementById('body').selectionEnd]")
+    assert text[start:end] == "1e400"
+    p.close()

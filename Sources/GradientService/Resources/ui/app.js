@@ -254,17 +254,30 @@ async function gradcheck() {
   const body = editorBody();
   if (!body) return;
   if (state.authRequired && !state.token) { askToken(gradcheck); return; }
-  // gradcheck takes only the reduction among the options, and computes in float64.
-  const sent = Object.assign({}, body);
-  const reduction = body.options && body.options.reduction;
-  if (reduction) sent.options = { reduction }; else delete sent.options;
-  const text = JSON.stringify(sent);
+  // gradcheck takes only the reduction among the options, and computes in float64. The options'
+  // value is replaced in the editor's own text and the rest is sent byte for byte: the check runs
+  // on exactly the numbers shown (re-serialising would turn 1e400 into null, say), and a
+  // problem's pointer names the same place in the editor.
+  const editorText = $('body').value;
+  let text = editorText;
+  if (body.options !== undefined) {
+    const range = locate(editorText, '/options');
+    const reduction = body.options && body.options.reduction;
+    const options = JSON.stringify(reduction ? { reduction } : {});
+    if (range) text = editorText.slice(0, range[0]) + options + editorText.slice(range[1]);
+  }
   setStatus('Checking against finite differences…');
-  const result = await api('/v1/gradcheck', text);
+  let result;
+  try {
+    result = await api('/v1/gradcheck', text);
+  } catch (e) {
+    setStatus('The server did not answer: ' + e.message);
+    return;
+  }
   if (result.status === 401) { askToken(gradcheck); return; }
   if (result.status !== 200 || !result.json) {
     setStatus('The server refused the check.');
-    showProblem(result, $('body').value);
+    showProblem(result, editorText);
     return;
   }
   hideProblem();
@@ -287,7 +300,9 @@ async function train() {
   const eta = Number($('eta').value);
   const steps = Math.max(1, Math.min(200, Math.floor(Number($('steps').value) || 1)));
   if (!(eta >= 0) || !isFinite(eta)) { setStatus('The learning rate must be a number ≥ 0.'); return; }
-  if (!state.answer || !(await compute())) return;
+  // Start from a fresh answer for the editor's body (also when nothing was computed yet: say, the
+  // first computation failed); compute() says why when it cannot.
+  if (!(await compute())) return;
   state.losses = [state.answer.loss];
   for (let s = 0; s < steps; s++) {
     const body = editorBody();
@@ -336,8 +351,8 @@ function addLayer(body) {
   if (layers.length === 0) return 'There are no layers to add to.';
   // A new hidden layer just before the output: as wide as its input, so the output layer still fits.
   const at = layers.length - 1;
-  const width = layers[at].weights.length ? layers[at].weights[0].length : 0;
   if (!isNested(layers[at].weights)) return 'Adding a layer needs nested weights.';
+  const width = layers[at].weights.length ? layers[at].weights[0].length : 0;
   const weights = [];
   for (let i = 0; i < width; i++) {
     weights.push(Array.from({ length: width }, (_, j) => (i === j ? 0.5 : 0.1)));
@@ -350,9 +365,9 @@ function removeLayer(body) {
   const layers = layersOf(body);
   const l = state.chosen - 1;
   if (l >= layers.length - 1) return 'The output layer stays (its width is the targets\'); choose a hidden layer to remove.';
-  const inputs = layers[l].weights[0].length;
   const next = layers[l + 1];
   if (!isNested(next.weights) || !isNested(layers[l].weights)) return 'Removing a layer needs nested weights.';
+  const inputs = layers[l].weights[0].length;
   // The next layer now reads this layer's inputs: keep its first columns, pad with 0.1.
   next.weights = next.weights.map((row) => Array.from({ length: inputs }, (_, j) => (j < row.length ? row[j] : 0.1)));
   layers.splice(l, 1);
