@@ -122,3 +122,22 @@ struct ExplanationTests {
         #expect(Step(e[1].delta) == expected)
     }
 }
+
+@Suite("Explanation: uses as data")
+struct ExplanationUsesTests {
+    @Test("each step's uses are its needs as data: the same quantities, in order, with their layers")
+    func usesMatchNeeds() {
+        let network = ExplanationTests.network([2, 3, 3, 1], hidden: .sigmoid, output: .identity)
+        let e = network.explain(loss: .quadratic, reduction: .mean)
+        #expect(e[0].delta.uses == [.weights(2), .delta(2), .preactivation(1)])
+        #expect(e[0].weightGradient.uses == [.delta(1), .activation(0)])
+        #expect(e[2].delta.uses == [.activation(3), .targets])
+        #expect(e[2].delta.uses.map(\.quantity) == ["activation", "targets"])
+        #expect(e[2].delta.uses.map(\.layer) == [3, nil])
+        for layer in e {
+            for step in [layer.delta, layer.weightGradient, layer.biasGradient] {
+                #expect(step.needs == step.uses.map(\.symbol))
+            }
+        }
+    }
+}

@@ -173,6 +173,20 @@ enum ResponseEncoder {
                 w.beginArray()
                 for n in step.needs { w.string(n) }
                 w.endArray()
+                // The same as data, for programs (the page) that should not parse "W^2".
+                w.key("uses")
+                w.beginArray()
+                for use in step.uses {
+                    w.beginObject()
+                    w.key("quantity")
+                    w.string(use.quantity)
+                    if let layer = use.layer {
+                        w.key("layer")
+                        w.integer(layer)
+                    }
+                    w.endObject()
+                }
+                w.endArray()
                 w.endObject()
             }
             w.endObject()

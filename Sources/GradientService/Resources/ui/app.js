@@ -427,16 +427,12 @@ function renderPicker(L) {
   }
 }
 
-// The needs of the chosen layer's focused quantity, as [{kind, layer}] from the answer's explain.
+// The needs of the chosen layer's focused quantity from the answer's explain: its symbols, to
+// show, and its uses (quantity and layer, as data), to highlight.
 function needsOf(l, quantity) {
   const entry = (state.answer.explain || []).find((e) => e.layer === l);
   if (!entry || !entry[quantity]) return null;
-  return { formula: entry[quantity].formula, needs: entry[quantity].needs };
-}
-
-function parseSymbol(s) {
-  const m = /^(W|δ|z|a|b)\^(\d+)$/.exec(s);
-  return m ? { kind: m[1], layer: Number(m[2]) } : { kind: s, layer: null };
+  return { formula: entry[quantity].formula, needs: entry[quantity].needs, uses: entry[quantity].uses || [] };
 }
 
 function colourFor(t) {
@@ -462,9 +458,9 @@ function renderNetwork(layers, widths) {
   const used = new Set();
   const usedWeights = new Set();
   if (need) {
-    for (const s of need.needs.map(parseSymbol)) {
-      if (s.kind === 'W') usedWeights.add(s.layer);
-      else if (s.layer !== null) used.add(s.layer);
+    for (const use of need.uses) {
+      if (use.quantity === 'weights') usedWeights.add(use.layer);
+      else if (Number.isInteger(use.layer)) used.add(use.layer);
     }
   }
   const edges = svg('g');
