@@ -310,6 +310,19 @@ def test_removing_a_layer_with_flat_weights_says_why(server, browser):
     p.close()
 
 
+def test_removing_a_layer_with_empty_weights_says_why(server, browser):
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.choose_layer(1)
+    text = json.dumps(EXAMPLE, indent=2).replace('"weights": [\n          [\n            0.1,', '"weights": [], "w": [\n          [\n            0.1,', 1)
+    assert '"weights": [], "w"' in text
+    p.set_body(text)  # not computed: the control reads the editor's body as it is
+    p.page.click("#remove-layer")
+    p.wait_status("Removing a layer needs nested weights.")
+    assert p.errors == []
+    p.close()
+
+
 def test_gradcheck_says_when_the_server_does_not_answer(server, browser):
     p = Page(browser, server.base)
     p.wait_status("Computed")
@@ -321,17 +334,22 @@ def test_gradcheck_says_when_the_server_does_not_answer(server, browser):
 
 def test_train_before_any_computation_computes_first(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.route("**/v1/gradients", lambda route: route.abort())
-    page.goto(server.base + "/")
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('The server did not answer')")
-    page.unroute("**/v1/gradients")
-    page.fill("#steps", "3")
-    page.click("#train")
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Trained 3 steps')",
-                           timeout=20000)
-    assert page.locator("#loss-plot polyline").count() == 1
-    context.close()
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route("**/v1/gradients", lambda route: route.abort())
+        page.goto(server.base + "/")
+        page.wait_for_function("() => document.getElementById('status').textContent.startsWith('The server did not answer')")
+        page.unroute("**/v1/gradients")
+        page.fill("#steps", "3")
+        page.click("#train")
+        page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Trained 3 steps')",
+                               timeout=20000)
+        assert page.locator("#loss-plot polyline").count() == 1
+        assert errors == []
+    finally:
+        context.close()
 
 
 def test_gradcheck_checks_the_numbers_in_the_editor(server, browser):
@@ -347,4 +365,21 @@ def test_gradcheck_checks_the_numbers_in_the_editor(server, browser):
     assert "overflows float64" in p.page.text_content("#problem-detail")
     start, end = p.page.evaluate("() => [document.getElementById('body').selectionStart, document.getElementById('body').selectionEnd]")
     assert text[start:end] == "1e400"
+    p.close()
+
+
+def test_gradcheck_maps_a_malformed_offset_back_to_the_editor(server, browser):
+    # A duplicate member after the options (JSON.parse keeps the last; the server refuses it, 400
+    # with its byte offset): the place is counted in the text sent, whose options were replaced.
+    text = json.dumps(EXAMPLE, indent=2)[:-2] + ',\n  "loss": "quadratic"\n}'
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.set_body(text)
+    p.page.click("#gradcheck")
+    p.wait_status("The server refused the check.")
+    assert "duplicate key" in p.page.text_content("#problem-detail")
+    start, end = p.page.evaluate("() => [document.getElementById('body').selectionStart, document.getElementById('body').selectionEnd]")
+    # Where the server says the editor's own text breaks: right after the duplicate's value.
+    expected = text.index('"loss": "quadratic"\n}') + len('"loss": "quadratic"')
+    assert (start, end) == (expected, expected + 1), (start, end, expected)
     p.close()

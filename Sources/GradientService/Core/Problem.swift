@@ -37,6 +37,12 @@ public struct Problem: Error, Sendable, Equatable {
         public var line: Int
         public var column: Int
         public var offset: Int
+
+        public init(line: Int, column: Int, offset: Int) {
+            self.line = line
+            self.column = column
+            self.offset = offset
+        }
     }
 
     public static func == (a: Problem, b: Problem) -> Bool {

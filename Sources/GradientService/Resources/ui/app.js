@@ -260,11 +260,15 @@ async function gradcheck() {
   // problem's pointer names the same place in the editor.
   const editorText = $('body').value;
   let text = editorText;
+  let splice = null; // where the options' value was replaced: [start, old end, new text], in the editor's text
   if (body.options !== undefined) {
     const range = locate(editorText, '/options');
     const reduction = body.options && body.options.reduction;
     const options = JSON.stringify(reduction ? { reduction } : {});
-    if (range) text = editorText.slice(0, range[0]) + options + editorText.slice(range[1]);
+    if (range) {
+      text = editorText.slice(0, range[0]) + options + editorText.slice(range[1]);
+      splice = [range[0], range[1], options];
+    }
   }
   setStatus('Checking against finite differences…');
   let result;
@@ -277,6 +281,15 @@ async function gradcheck() {
   if (result.status === 401) { askToken(gradcheck); return; }
   if (result.status !== 200 || !result.json) {
     setStatus('The server refused the check.');
+    // A malformed body's offset counts bytes of the text sent: back to the editor's text.
+    if (splice && result.json && Number.isInteger(result.json.offset)) {
+      const bytes = (t) => new TextEncoder().encode(t).length;
+      const start = bytes(editorText.slice(0, splice[0]));
+      const removed = bytes(editorText.slice(splice[0], splice[1]));
+      const added = bytes(splice[2]);
+      const offset = result.json.offset;
+      result.json.offset = offset >= start + added ? offset - added + removed : Math.min(offset, start);
+    }
     showProblem(result, editorText);
     return;
   }
@@ -300,6 +313,7 @@ async function train() {
   const eta = Number($('eta').value);
   const steps = Math.max(1, Math.min(200, Math.floor(Number($('steps').value) || 1)));
   if (!(eta >= 0) || !isFinite(eta)) { setStatus('The learning rate must be a number ≥ 0.'); return; }
+  if (state.authRequired && !state.token) { askToken(train); return; }
   // Start from a fresh answer for the editor's body (also when nothing was computed yet: say, the
   // first computation failed); compute() says why when it cannot.
   if (!(await compute())) return;
@@ -366,7 +380,9 @@ function removeLayer(body) {
   const l = state.chosen - 1;
   if (l >= layers.length - 1) return 'The output layer stays (its width is the targets\'); choose a hidden layer to remove.';
   const next = layers[l + 1];
-  if (!isNested(next.weights) || !isNested(layers[l].weights)) return 'Removing a layer needs nested weights.';
+  if (!layers[l] || !next || !isNested(next.weights) || !isNested(layers[l].weights) || !layers[l].weights.length) {
+    return 'Removing a layer needs nested weights.';
+  }
   const inputs = layers[l].weights[0].length;
   // The next layer now reads this layer's inputs: keep its first columns, pad with 0.1.
   next.weights = next.weights.map((row) => Array.from({ length: inputs }, (_, j) => (j < row.length ? row[j] : 0.1)));
