@@ -1,4 +1,5 @@
 import HTTPServer
+import WireFormat
 
 /// The page at `/` and its files, embedded at build time like the OpenAPI document: HTML, CSS,
 /// JavaScript and an icon written for it, nothing fetched from anywhere else.
@@ -50,13 +51,16 @@ enum Page: Sendable {
 
     var response: Response { Response(status: 200, contentType: contentType, body: bytes, headers: Self.headers) }
 
-    /// What the page needs to know before its first call: whether to ask for a token.
+    /// What the page needs to know before its first call: whether to ask for a token, and the
+    /// API's words (`VocabularyDocument`), which the page offers instead of a copy of its own.
     static func configuration(authRequired: Bool) -> Response {
-        Response(
-            status: 200,
-            contentType: "application/json",
-            body: Array(#"{"authRequired":\#(authRequired)}"#.utf8),
-            headers: headers
-        )
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.key("authRequired")
+        w.bool(authRequired)
+        w.key("vocabulary")
+        VocabularyDocument.write(into: &w)
+        w.endObject()
+        return Response(status: 200, contentType: "application/json", body: w.bytes, headers: headers)
     }
 }

@@ -383,3 +383,26 @@ def test_gradcheck_maps_a_malformed_offset_back_to_the_editor(server, browser):
     expected = text.index('"loss": "quadratic"\n}') + len('"loss": "quadratic"')
     assert (start, end) == (expected, expected + 1), (start, end, expected)
     p.close()
+
+
+def test_the_menus_offer_the_servers_words(server, browser):
+    words = json.loads(urllib.request.urlopen(server.base + "/ui/config.json").read())["vocabulary"]
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    options = lambda sel: p.page.eval_on_selector_all(sel + " option", "os => os.map(o => o.value)")  # noqa: E731
+    assert options("#loss") == [l["name"] for l in words["losses"]]
+    assert options("#reduction") == words["reductions"]
+    assert options("#dtype") == words["dtypes"]
+    assert options("#activation-1") == [a["name"] for a in words["activations"]]
+    assert "linear" not in options("#activation-1")
+    # An alias shows as the name it stands for.
+    body = json.loads(json.dumps(EXAMPLE))
+    body["network"]["layers"][1]["activation"] = "linear"
+    body["network"]["layers"][1]["weights"] = [[0.7, 0.8, 0.95]]  # a new loss, so a new status
+    before = p.status()
+    p.set_body(body)
+    p.page.click("#compute")
+    p.wait_status("Computed", before)
+    assert p.page.eval_on_selector("#activation-2", "s => s.value") == "identity"
+    assert p.errors == []
+    p.close()

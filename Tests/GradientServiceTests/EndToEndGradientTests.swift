@@ -1,3 +1,4 @@
+import Backprop
 import Foundation
 import GradientService
 import TestSupport
@@ -277,8 +278,23 @@ struct EndToEndGradientTests {
                 #expect(reply.headers["x-content-type-options"] == "nosniff")
                 #expect(reply.body == Array(try Data(contentsOf: resources.appendingPathComponent(file))), "\(path)")
             }
-            let configuration = try client.request("GET", "/ui/config.json")
-            #expect(configuration.text == #"{"authRequired":\#(token != nil)}"#)
+            let configuration = try JSONParser.parse(try client.request("GET", "/ui/config.json").body)
+            #expect(configuration["authRequired"] == .bool(token != nil))
+            // The API's words, from the types /v1 reads with: what the page offers.
+            let words = try #require(configuration["vocabulary"])
+            let names = { (key: String) in words[key]?.arrayElements?.compactMap { $0["name"]?.stringValue } }
+            #expect(names("activations") == ActivationName.wireNames.filter { $0 != "linear" })
+            #expect(names("losses") == Loss.wireNames)
+            #expect(words["reductions"]?.arrayElements?.compactMap(\.stringValue) == Reduction.wireNames)
+            #expect(words["dtypes"]?.arrayElements?.compactMap(\.stringValue) == DType.wireNames)
+            #expect(words["defaultReduction"]?.stringValue == "mean" && words["defaultDtype"]?.stringValue == "float64")
+            let activations = words["activations"]?.arrayElements ?? []
+            let identity = activations.first { $0["name"]?.stringValue == "identity" }
+            #expect(identity?["aliases"]?.arrayElements == [.string("linear")])
+            let leaky = activations.first { $0["name"]?.stringValue == "leaky_relu" }
+            #expect(leaky?["takesAlpha"] == .bool(true) && leaky?["defaultAlpha"] == .number(0.01))
+            let crossEntropy = words["losses"]?.arrayElements?.first { $0["name"]?.stringValue == "cross_entropy" }
+            #expect(crossEntropy?["outputs"]?.arrayElements?.compactMap(\.stringValue) == ["softmax", "identity"])
             let head = try client.request("HEAD", "/")
             #expect(head.status == 200 && head.body.isEmpty)
             let post = try client.request("POST", "/", body: Array("{}".utf8))

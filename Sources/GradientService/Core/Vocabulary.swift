@@ -106,3 +106,76 @@ enum Fields {
     static let layer: Set = ["weights", "biases", "activation", "alpha"]
     static let batch: Set = ["inputs", "targets", "labels"]
 }
+
+/// The API's words as one JSON document, for clients that offer them (the page's menus): made from
+/// the same types `/v1` reads requests with, so a client that takes its words from here offers
+/// exactly what the server accepts. Served inside `/ui/config.json`.
+enum VocabularyDocument {
+    static func write(into w: inout JSONWriter) {
+        let defaults = RequestOptions(operation: .gradients)
+        w.beginObject()
+        w.key("activations")
+        w.beginArray()
+        for name in ActivationName.allCases where name != .linear {
+            w.beginObject()
+            w.key("name")
+            w.string(name.wireName)
+            w.key("aliases")
+            w.beginArray()
+            if name == .identity { w.string(ActivationName.linear.wireName) }
+            w.endArray()
+            w.key("takesAlpha")
+            w.bool(name.takesAlpha)
+            switch name.activation(alpha: nil) {
+            case .leakyReLU(let alpha), .elu(let alpha):
+                w.key("defaultAlpha")
+                w.number(alpha)
+            default: break
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("losses")
+        w.beginArray()
+        for loss in Loss.allCases {
+            w.beginObject()
+            w.key("name")
+            w.string(loss.wireName)
+            if let outputs = loss.acceptedOutputs {
+                w.key("outputs")
+                w.beginArray()
+                for output in outputs { w.string(output.wireName) }
+                w.endArray()
+            }
+            w.endObject()
+        }
+        w.endArray()
+        words("reductions", Reduction.wireNames, "defaultReduction", defaults.reduction.wireName, into: &w)
+        words("dtypes", DType.wireNames, "defaultDtype", defaults.dtype.wireName, into: &w)
+        words("encodings", TensorEncoding.wireNames, "defaultEncoding", defaults.encoding.wireName, into: &w)
+        w.key("quantities")
+        w.beginArray()
+        for q in Quantity.wireNames { w.string(q) }
+        w.endArray()
+        w.key("defaultInclude")
+        w.beginArray()
+        for q in Quantity.allCases where defaults.include.contains(q) { w.string(q.wireName) }
+        w.endArray()
+        w.endObject()
+    }
+
+    private static func words(
+        _ key: String,
+        _ names: [String],
+        _ defaultKey: String,
+        _ value: String,
+        into w: inout JSONWriter
+    ) {
+        w.key(key)
+        w.beginArray()
+        for name in names { w.string(name) }
+        w.endArray()
+        w.key(defaultKey)
+        w.string(value)
+    }
+}

@@ -17,8 +17,10 @@ const EXAMPLE = {
   options: { include: ALL_QUANTITIES, explain: true },
 };
 
-const ACTIVATIONS = ['identity', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus', 'gelu', 'silu', 'softmax'];
-const LOSSES = ['quadratic', 'mse', 'cross_entropy', 'binary_cross_entropy'];
+// The API's words (activations with their aliases and alpha, losses with the outputs they accept,
+// reductions, dtypes, quantities and defaults) come from the server's /ui/config.json, made from
+// the types /v1 reads requests with: the page keeps no copy of its own.
+const NO_WORDS = { activations: [], losses: [], reductions: [], dtypes: [], defaultReduction: '', defaultDtype: '' };
 // Cells drawn and listed per heatmap at most; larger tensors show their top-left corner.
 const MAX_SIDE = 64;
 // Units drawn per layer in the network drawing at most.
@@ -31,6 +33,7 @@ const state = {
   answer: null,     // its /v1/gradients answer
   chosen: 1,        // the layer shown, 1…L
   focus: 'weightGradient', // whose needs are highlighted: 'weightGradient' or 'delta'
+  vocabulary: NO_WORDS, // the API's words, from /ui/config.json
   losses: [],       // training: the loss after each step
   pending: null,    // an action waiting for the token
 };
@@ -661,18 +664,22 @@ function heatmap(name, key, m, shape) {
 
 function renderControls(body) {
   const options = body.options || {};
-  $('loss').value = body.loss || 'quadratic';
-  $('reduction').value = options.reduction || 'mean';
-  $('dtype').value = options.dtype || 'float64';
+  const words = state.vocabulary;
+  $('loss').value = body.loss || '';
+  $('reduction').value = options.reduction || words.defaultReduction;
+  $('dtype').value = options.dtype || words.defaultDtype;
   const container = $('layer-controls');
   container.replaceChildren();
+  // An alias (linear) shows as the name it stands for (identity).
+  const canonical = (name) => (words.activations.find((a) => a.name === name || a.aliases.includes(name)) || {}).name;
   layersOf(body).forEach((layer, k) => {
     const select = el('select', { id: 'activation-' + (k + 1) });
-    for (const a of ACTIVATIONS) select.append(el('option', { value: a, text: a }));
-    select.value = layer.activation || 'identity';
+    for (const a of words.activations) select.append(el('option', { value: a.name, text: a.name }));
+    select.value = canonical(layer.activation || 'identity') || '';
     select.addEventListener('change', () => edit((b) => {
       layersOf(b)[k].activation = select.value;
-      if (select.value !== 'leaky_relu' && select.value !== 'elu') delete layersOf(b)[k].alpha;
+      const chosen = words.activations.find((a) => a.name === select.value);
+      if (!chosen || !chosen.takesAlpha) delete layersOf(b)[k].alpha;
     }));
     container.append(el('label', { for: 'activation-' + (k + 1) }, 'Layer ' + (k + 1) + ' activation '), select);
   });
@@ -709,8 +716,14 @@ function drawLosses() {
 
 // ---- Start ----
 
+// The menus of the API's words, from the server's vocabulary.
+function fillMenus(words) {
+  $('loss').replaceChildren(...words.losses.map((l) => el('option', { value: l.name, text: l.name })));
+  $('reduction').replaceChildren(...words.reductions.map((r) => el('option', { value: r, text: r })));
+  $('dtype').replaceChildren(...words.dtypes.map((d) => el('option', { value: d, text: d })));
+}
+
 function wire() {
-  for (const l of LOSSES) $('loss').append(el('option', { value: l, text: l }));
   $('compute').addEventListener('click', compute);
   $('reset').addEventListener('click', () => { setEditor(EXAMPLE); state.chosen = 1; compute(); });
   $('gradcheck').addEventListener('click', gradcheck);
@@ -740,7 +753,9 @@ async function start() {
   try {
     const config = await (await fetch('/ui/config.json')).json();
     state.authRequired = Boolean(config.authRequired);
-  } catch (_) { /* an older server: find out from the first answer */ }
+    if (config.vocabulary) state.vocabulary = config.vocabulary;
+  } catch (_) { /* no configuration: find out about the token from the first answer */ }
+  fillMenus(state.vocabulary);
   if (state.authRequired) { askToken(compute); return; }
   await compute();
 }
