@@ -277,6 +277,9 @@ def test_with_a_token_the_page_loads_and_asks_for_it(browser):
         p = Page(browser, s.base)
         p.page.wait_for_selector("#token-panel:not([hidden])")
         assert "needs a token" in p.status()
+        # Before any answer the menus show the editor's body: float64, mean, quadratic.
+        shown = p.page.evaluate("() => ['dtype', 'reduction', 'loss'].map(id => document.getElementById(id).value)")
+        assert shown == ["float64", "mean", "quadratic"], shown
         assert p.errors == []  # the page asked before calling, so no 401 was logged
         p.page.fill("#token", "wrong")
         p.page.press("#token", "Enter")

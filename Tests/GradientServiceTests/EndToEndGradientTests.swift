@@ -288,6 +288,13 @@ struct EndToEndGradientTests {
             #expect(words["reductions"]?.arrayElements?.compactMap(\.stringValue) == Reduction.wireNames)
             #expect(words["dtypes"]?.arrayElements?.compactMap(\.stringValue) == DType.wireNames)
             #expect(words["defaultReduction"]?.stringValue == "mean" && words["defaultDtype"]?.stringValue == "float64")
+            #expect(words["encodings"]?.arrayElements?.compactMap(\.stringValue) == TensorEncoding.wireNames)
+            #expect(words["defaultEncoding"]?.stringValue == "nested")
+            #expect(words["quantities"]?.arrayElements?.compactMap(\.stringValue) == Quantity.wireNames)
+            #expect(
+                words["defaultInclude"]?.arrayElements?.compactMap(\.stringValue)
+                    == ["delta", "weightGradient", "biasGradient"]
+            )
             let activations = words["activations"]?.arrayElements ?? []
             let identity = activations.first { $0["name"]?.stringValue == "identity" }
             #expect(identity?["aliases"]?.arrayElements == [.string("linear")])

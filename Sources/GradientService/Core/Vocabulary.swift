@@ -116,13 +116,18 @@ enum VocabularyDocument {
         w.beginObject()
         w.key("activations")
         w.beginArray()
-        for name in ActivationName.allCases where name != .linear {
+        // An alias is a name whose activation is written with another name (linear → identity).
+        let isAlias = { (name: ActivationName) in name.activation(alpha: nil).wireName != name.wireName }
+        for name in ActivationName.allCases where !isAlias(name) {
             w.beginObject()
             w.key("name")
             w.string(name.wireName)
             w.key("aliases")
             w.beginArray()
-            if name == .identity { w.string(ActivationName.linear.wireName) }
+            for alias in ActivationName.allCases
+            where isAlias(alias) && alias.activation(alpha: nil) == name.activation(alpha: nil) {
+                w.string(alias.wireName)
+            }
             w.endArray()
             w.key("takesAlpha")
             w.bool(name.takesAlpha)

@@ -716,11 +716,15 @@ function drawLosses() {
 
 // ---- Start ----
 
-// The menus of the API's words, from the server's vocabulary.
+// The menus of the API's words, from the server's vocabulary, showing the editor's body (the
+// example) until the first answer redraws them.
 function fillMenus(words) {
   $('loss').replaceChildren(...words.losses.map((l) => el('option', { value: l.name, text: l.name })));
   $('reduction').replaceChildren(...words.reductions.map((r) => el('option', { value: r, text: r })));
   $('dtype').replaceChildren(...words.dtypes.map((d) => el('option', { value: d, text: d })));
+  $('loss').value = EXAMPLE.loss;
+  $('reduction').value = words.defaultReduction;
+  $('dtype').value = words.defaultDtype;
 }
 
 function wire() {
@@ -754,8 +758,12 @@ async function start() {
     const config = await (await fetch('/ui/config.json')).json();
     state.authRequired = Boolean(config.authRequired);
     if (config.vocabulary) state.vocabulary = config.vocabulary;
-  } catch (_) { /* no configuration: find out about the token from the first answer */ }
-  fillMenus(state.vocabulary);
+    fillMenus(state.vocabulary);
+  } catch (_) {
+    // No configuration: the menus stay empty; the first answer says whether a token is needed.
+    state.vocabulary = NO_WORDS;
+    setStatus('The page could not read /ui/config.json: its menus are empty.');
+  }
   if (state.authRequired) { askToken(compute); return; }
   await compute();
 }
