@@ -202,28 +202,8 @@ public struct JSONParser: ~Copyable {
         var items: [JSONValue] = []
         if let c = peek(), Self.startsNumber(c) {
             var k = 0
-            while true {
-                guard let (value, end) = NumberReader.read(p, from: index, end: count) else { throw numberFault() }
-                index = end
-                if k == rowCapacity { growRow() }
-                row[k] = value
-                k += 1
-                // The common case, "number,number", without the general checks below.
-                if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
-                    index += 1
-                    continue
-                }
-                skipSpace()
-                guard let sep = peek() else { throw fail("unexpected end of input in array") }
-                index += 1
-                if sep == UInt8(ascii: "]") { return .numbers(Array(UnsafeBufferPointer(start: row, count: k))) }
-                guard sep == UInt8(ascii: ",") else {
-                    index -= 1
-                    throw fail("expected ',' or ']' in array")
-                }
-                skipSpace()
-                if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
-                guard let c = peek(), Self.startsNumber(c) else { break }
+            if try readRow(into: &k, upTo: .max) == .closed {
+                return .numbers(Array(UnsafeBufferPointer(start: row, count: k)))
             }
             items = UnsafeBufferPointer(start: row, count: k).map(JSONValue.number)
         }
@@ -383,32 +363,8 @@ public struct JSONParser: ~Copyable {
             skipSpace()
             let rowStart = k
             guard let c = peek(), Self.startsNumber(c) else { break }
-            var closed = false
-            while true {
-                guard let (value, end) = NumberReader.read(p, from: index, end: count) else { break }
-                index = end
-                if k == rowCapacity {
-                    guard k < Self.maxRowsNumbers else { break }
-                    growRow()
-                }
-                row[k] = value
-                k += 1
-                if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
-                    index += 1
-                    continue
-                }
-                skipSpace()
-                guard let sep = peek() else { break }
-                index += 1
-                if sep == UInt8(ascii: "]") {
-                    closed = true
-                    break
-                }
-                guard sep == UInt8(ascii: ",") else { break }
-                skipSpace()
-                guard let c = peek(), Self.startsNumber(c) else { break }
-            }
-            guard closed else { break }
+            // A fault here is the general reader's to report, from the array's first byte.
+            guard (try? readRow(into: &k, upTo: Self.maxRowsNumbers)) == .closed else { break }
             if rowStart == 0 {
                 columns = k
             } else if k - rowStart != columns {
@@ -426,6 +382,50 @@ public struct JSONParser: ~Copyable {
         }
         index = start
         return nil
+    }
+
+    /// How `readRow` stopped.
+    private enum RowEnd {
+        /// Past the row's `]`.
+        case closed
+        /// At an element after a comma that is not a number (the general reader goes on there).
+        case notANumber
+        /// At a number the row buffer has no room for under `upTo`.
+        case full
+    }
+
+    /// Reads the numbers of an array from `index` (at its first number) into the row buffer from
+    /// `k` on, advancing `k`, until the array's `]`, an element that is not a number, or `limit`
+    /// numbers in the buffer; a syntax fault on the way is thrown as the general reader states it.
+    /// The loop of both row readers, `parseArray`'s and `readNumberRows`'.
+    @inline(__always)
+    private mutating func readRow(into k: inout Int, upTo limit: Int) throws(WireError) -> RowEnd {
+        while true {
+            guard let (value, end) = NumberReader.read(p, from: index, end: count) else { throw numberFault() }
+            if k == rowCapacity {
+                guard k < limit else { return .full }
+                growRow()
+            }
+            index = end
+            row[k] = value
+            k += 1
+            // The common case, "number,number", without the general checks below.
+            if index + 1 < count && p[index] == UInt8(ascii: ",") && Self.startsNumber(p[index + 1]) {
+                index += 1
+                continue
+            }
+            skipSpace()
+            guard let sep = peek() else { throw fail("unexpected end of input in array") }
+            index += 1
+            if sep == UInt8(ascii: "]") { return .closed }
+            guard sep == UInt8(ascii: ",") else {
+                index -= 1
+                throw fail("expected ',' or ']' in array")
+            }
+            skipSpace()
+            if peek() == UInt8(ascii: "]") { throw fail("trailing comma before ']'") }
+            guard let c = peek(), Self.startsNumber(c) else { return .notANumber }
+        }
     }
 
     /// The most numbers `readNumberRows` grows the row buffer for (512 KiB of doubles; checked when
