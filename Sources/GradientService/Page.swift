@@ -1,37 +1,61 @@
 import HTTPServer
 import WireFormat
 
-/// The page at `/` and its files, embedded at build time like the OpenAPI document: HTML, CSS,
-/// JavaScript and an icon written for it, nothing fetched from anywhere else.
-enum Page: Sendable {
-    case index, script, style, icon
+/// One file of the page at `/`, embedded at build time like the OpenAPI document: HTML, CSS, an
+/// icon and the script's ES modules, written for it, nothing fetched from anywhere else.
+struct Page: Sendable, Equatable {
+    /// The path it is served at.
+    let path: String
+    let contentType: String
+    let bytes: [UInt8]
+
+    static func == (a: Page, b: Page) -> Bool { a.path == b.path }
+
+    static let index = Page(path: "/", contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html)
+    static let style = Page(
+        path: "/ui/app.css",
+        contentType: "text/css; charset=utf-8",
+        bytes: PackageResources.app_css
+    )
+    static let icon = Page(path: "/ui/icon.svg", contentType: "image/svg+xml", bytes: PackageResources.icon_svg)
+
+    /// The script's modules, served at `/ui/js/{module}`; `main.js` imports the others. The names
+    /// are the `module` parameter's `enum` in openapi.yaml (a test holds the two equal).
+    static let modules: [Page] = [
+        ("main.js", PackageResources.main_js),
+        ("dom.js", PackageResources.dom_js),
+        ("state.js", PackageResources.state_js),
+        ("api.js", PackageResources.api_js),
+        ("editor.js", PackageResources.editor_js),
+        ("actions.js", PackageResources.actions_js),
+        ("edits.js", PackageResources.edits_js),
+        ("steps.js", PackageResources.steps_js),
+        ("render.js", PackageResources.render_js),
+        ("view-network.js", PackageResources.view_network_js),
+        ("view-needs.js", PackageResources.view_needs_js),
+        ("view-heatmaps.js", PackageResources.view_heatmaps_js),
+        ("view-controls.js", PackageResources.view_controls_js),
+        ("view-steps.js", PackageResources.view_steps_js),
+        ("view-flow.js", PackageResources.view_flow_js),
+        ("view-training.js", PackageResources.view_training_js),
+        ("view-panels.js", PackageResources.view_panels_js),
+    ].map { Page(path: "/ui/js/" + $0.0, contentType: "text/javascript; charset=utf-8", bytes: $0.1) }
+
+    static let modulePattern = "/ui/js/{module}"
+
+    private static let byPath: [String: Page] = Dictionary(
+        uniqueKeysWithValues: ([index, style, icon] + modules).map { ($0.path, $0) }
+    )
 
     init?(path: String) {
-        switch path {
-        case "/": self = .index
-        case "/ui/app.js": self = .script
-        case "/ui/app.css": self = .style
-        case "/ui/icon.svg": self = .icon
-        default: return nil
-        }
+        guard let page = Self.byPath[path] else { return nil }
+        self = page
     }
 
-    var contentType: String {
-        switch self {
-        case .index: "text/html; charset=utf-8"
-        case .script: "text/javascript; charset=utf-8"
-        case .style: "text/css; charset=utf-8"
-        case .icon: "image/svg+xml"
-        }
-    }
-
-    var bytes: [UInt8] {
-        switch self {
-        case .index: PackageResources.index_html
-        case .script: PackageResources.app_js
-        case .style: PackageResources.app_css
-        case .icon: PackageResources.icon_svg
-        }
+    private init(path: String, contentType: String, bytes: [UInt8]) {
+        self.path = path
+        self.contentType = contentType
+        self.bytes = bytes
     }
 
     /// Self only: scripts, styles, images and API calls from this server, no inline script or

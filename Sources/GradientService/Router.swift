@@ -34,7 +34,7 @@ enum Route: Sendable, Equatable {
     /// Every path this server answers, as `openapi.yaml` writes them (a test holds the two equal).
     static let patterns =
         ["/v1/gradients", "/v1/forward", "/v1/gradcheck", "/livez", "/healthz", "/readyz", "/openapi.yaml", "/metrics"]
-        + ["/", "/ui/app.js", "/ui/app.css", "/ui/icon.svg", "/ui/config.json"] + V2Route.patterns
+        + ["/", Page.modulePattern, "/ui/app.css", "/ui/icon.svg", "/ui/config.json"] + V2Route.patterns
 }
 
 /// A computation accepted from its head, handed to a worker with what the head said.

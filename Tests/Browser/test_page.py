@@ -120,7 +120,8 @@ def test_numbers_equal_the_api(server, browser):
     assert boxes == ["δ1", "a0", "∇W1", "W2", "δ2", "z1", "δ1"], boxes
     sentence = p.page.text_content("#needs-sentence")
     assert sentence.startswith("To compute ∇W1 you need δ1 and a0; δ1 in turn needs W2, δ2 and z1"), sentence
-    assert p.page.locator("#network circle.used").count() == 3 + 2  # δ^1 on layer 1, a^0 the inputs
+    assert p.page.locator("#network circle.reads").count() == 3 + 2  # δ^1 on layer 1, a^0 the inputs
+    assert p.page.get_attribute("#network g.edges[data-layer=\"1\"]", "class") == "edges writes"  # ∇W^1
     p.close()
 
 

@@ -265,7 +265,8 @@ struct EndToEndGradientTests {
             let client = try server.client()
             for (path, file, type) in [
                 ("/", "index.html", "text/html; charset=utf-8"),
-                ("/ui/app.js", "app.js", "text/javascript; charset=utf-8"),
+                ("/ui/js/main.js", "js/main.js", "text/javascript; charset=utf-8"),
+                ("/ui/js/view-steps.js", "js/view-steps.js", "text/javascript; charset=utf-8"),
                 ("/ui/app.css", "app.css", "text/css; charset=utf-8"),
                 ("/ui/icon.svg", "icon.svg", "image/svg+xml"),
             ] {
@@ -308,6 +309,18 @@ struct EndToEndGradientTests {
             #expect(post.status == 405)
             #expect(post.headers["allow"] == "GET, HEAD")
             #expect(try client.request("GET", "/ui/missing.js").status == 404)
+            // Every module in Resources/ui/js is served as it is (RouterTests holds the list equal
+            // to the server's and to openapi.yaml's).
+            let modules = try FileManager.default.contentsOfDirectory(
+                atPath: resources.appendingPathComponent("js").path
+            )
+            #expect(modules.contains("main.js") && modules.count > 10)
+            for module in modules {
+                let reply = try client.request("GET", "/ui/js/" + module)
+                #expect(reply.status == 200 && reply.headers["content-type"] == "text/javascript; charset=utf-8")
+                let file = resources.appendingPathComponent("js").appendingPathComponent(module)
+                #expect(reply.body == Array(try Data(contentsOf: file)), "\(module)")
+            }
         }
     }
 }

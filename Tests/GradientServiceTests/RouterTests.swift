@@ -17,7 +17,8 @@ struct RouterTests {
         ("/openapi.yaml", .openapi),
         ("/metrics", .metrics),
         ("/", .page(.index)),
-        ("/ui/app.js", .page(.script)),
+        ("/ui/js/main.js", .page(Page.modules[0])),
+        ("/ui/js/view-steps.js", .page(try! #require(Page.modules.first { $0.path.hasSuffix("/view-steps.js") }))),
         ("/ui/app.css", .page(.style)),
         ("/ui/icon.svg", .page(.icon)),
         ("/ui/config.json", .pageConfiguration),
@@ -39,16 +40,23 @@ struct RouterTests {
 
     @Test("every pattern routes, and is listed once", arguments: Route.patterns)
     func patternRoutes(_ pattern: String) throws {
+        #expect(Route.patterns.filter { $0 == pattern }.count == 1)
+        if pattern == Page.modulePattern {
+            // The page's modules: each one routes to itself, and the placeholder to none.
+            for module in Page.modules { #expect(Route(path: module.path) == .page(module)) }
+            #expect(Route(path: pattern) == nil)
+            return
+        }
         let route = try #require(Route(path: pattern))
         if case .v2(let v2) = route { #expect(v2.pattern == pattern) }
-        #expect(Route.patterns.filter { $0 == pattern }.count == 1)
     }
 
     @Test(
         "paths the server does not have lead nowhere",
         arguments: [
             "", "/v1", "/v1/", "/v1/gradient", "/v1/gradients/", "/v1/Gradients", "/v1/gradients?x=1", "/ui", "/ui/",
-            "/ui/other.js", "/index.html", "/favicon.ico", "/openapi.json", "/metrics/x", "/livez/", "/v3", "/v2x",
+            "/ui/other.js", "/ui/app.js", "/ui/js/", "/ui/js/other.js", "/ui/js/main.js/", "/index.html",
+            "/favicon.ico", "/openapi.json", "/metrics/x", "/livez/", "/v3", "/v2x",
             "/v2/", "/v2/models", "/v2/models/", "/v2/health", "/v2/models/gradients/infer/x",
         ]
     )
@@ -84,5 +92,23 @@ struct RouterTests {
         #expect(spec.contains("/v2/models/{model}/infer"))
         #expect(spec.count == Set(spec).count)
         #expect(Set(spec) == Set(Route.patterns))
+    }
+
+    @Test("the page's modules are the module parameter's enum in openapi.yaml")
+    func specListsTheModules() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let line = try #require(
+            text.split(separator: "\n").first { $0.contains("x-page-modules") || $0.contains("enum: [main.js") }
+        )
+        let inside = try #require(line.split(separator: "[").last?.split(separator: "]").first)
+        let names = inside.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(names == Page.modules.map { String($0.path.dropFirst("/ui/js/".count)) })
+        // And the files in Resources/ui/js are exactly these.
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("Sources/GradientService/Resources/ui/js").path
+        )
+        #expect(Set(files) == Set(names))
     }
 }
