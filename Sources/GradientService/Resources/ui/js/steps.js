@@ -62,6 +62,31 @@ export function highlightOf(state) {
 
 // ---- One element's numbers ----
 
+// erf to about 1e-15 (JavaScript has none): its Taylor series below 2.5, the continued fraction
+// of erfc above.
+function erf(x) {
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let k = 1; k < 200; k++) {
+      term *= -x2 / k;
+      const add = term / (2 * k + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = ax;
+  for (let k = 80; k >= 1; k--) f = ax + (k / 2) / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+// Φ(z), the standard normal CDF, as the API computes GELU's: ½ (1 + erf(z / √2)).
+const normalCDF = (z) => (1 + erf(z / Math.SQRT2)) / 2;
+
 const sigmoid = (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 // g(z) for the elementwise activations, or null (softmax, or a name the page cannot evaluate).
@@ -75,6 +100,7 @@ function apply(name, z, alpha) {
     case 'elu': return z > 0 ? z : alpha * Math.expm1(z);
     case 'softplus': return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
     case 'silu': return z * sigmoid(z);
+    case 'gelu': return z * normalCDF(z);
     default: return null;
   }
 }
@@ -90,11 +116,7 @@ function derivative(name, z, a, alpha) {
     case 'elu': return z > 0 ? 1 : a + alpha;
     case 'softplus': return sigmoid(z);
     case 'silu': { const s = sigmoid(z); return s + z * s * (1 - s); }
-    case 'gelu': {
-      // a = z Φ(z), so Φ(z) = a / z; gelu'(z) = Φ(z) + z φ(z).
-      const cdf = z === 0 ? 0.5 : a / z;
-      return cdf + z * Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
-    }
+    case 'gelu': return normalCDF(z) + z * Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
     default: return null;
   }
 }
