@@ -1,5 +1,6 @@
 // Actions: each changes state (and the editor, when it edits the request) and re-renders. Those
-// that talk to the server record how it went in state.outcome; none returns a value to test.
+// that talk to the server record how it went in state.outcome ('answered', 'refused',
+// 'unreachable', 'token'); no action returns a value for its caller to test.
 import { $ } from './dom.js';
 import { state, layersOf, isNested, gradientNorms, MAX_STEPS } from './state.js';
 import { post } from './api.js';
@@ -42,35 +43,37 @@ function refused(result, editor, status) {
   if (range) select(range);
 }
 
-// Posts `text` to `path`; the answer (JSON, status 200) or null after saying why not.
+// Posts `text` to `path`; { kind: 'answer', json } for a 200 with JSON, or { kind } ('token',
+// 'unreachable', 'refused') after saying why not in state. state.outcome records the kind.
 async function call(path, text, again, editor) {
-  if (state.authRequired && !state.token) { askToken(again); return null; }
+  if (state.authRequired && !state.token) { askToken(again); return { kind: 'token' }; }
   let result;
   try {
     result = await post(path, text, state.token);
   } catch (e) {
     state.outcome = 'unreachable';
     setStatus('The server did not answer: ' + e.message);
-    return null;
+    return { kind: state.outcome };
   }
-  if (result.status === 401) { askToken(again); return null; }
+  if (result.status === 401) { askToken(again); return { kind: 'token' }; }
   if (result.status !== 200 || !result.json) {
     if (editor.splice && result.json && Number.isInteger(result.json.offset)) {
       // A malformed body's offset counts bytes of the text sent: back to the editor's text.
       result.json.offset = offsetBeforeSplice(editor.text, editor.splice, result.json.offset);
     }
     refused(result, editor.text, path === '/v1/gradcheck' ? 'The server refused the check.' : 'The server refused the request.');
-    return null;
+    return { kind: 'refused' };
   }
-  return result.json;
+  return { kind: 'answer', json: result.json };
 }
 
 // Computes the editor's body as is (POST /v1/gradients) and draws the answer.
 export async function compute() {
   const text = editorText();
   setStatus('Computing…');
-  const answer = await call('/v1/gradients', text, compute, { text });
-  if (!answer) return;
+  const result = await call('/v1/gradients', text, compute, { text });
+  if (result.kind !== 'answer') return;
+  const answer = result.json;
   state.problem = null;
   state.body = JSON.parse(text);
   state.answer = answer;
@@ -105,8 +108,9 @@ export async function gradcheck() {
     }
   }
   setStatus('Checking against finite differences…');
-  const answer = await call('/v1/gradcheck', sent, gradcheck, { text, splice });
-  if (!answer) return;
+  const result = await call('/v1/gradcheck', sent, gradcheck, { text, splice });
+  if (result.kind !== 'answer') return;
+  const answer = result.json;
   state.problem = null;
   state.gradcheck = answer;
   state.outcome = 'answered';
