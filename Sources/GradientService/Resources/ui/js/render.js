@@ -10,6 +10,18 @@ import { renderTraining } from './view-training.js';
 import { renderStatus, renderProblem, renderToken, renderGradcheck } from './view-panels.js';
 
 export function render() {
+  const focused = document.activeElement;
+  drawAll();
+  // Some views redraw their controls (the layer picker, the activation menus): when the control
+  // that had the keyboard was replaced, its successor (same id) gets it, so the keyboard's place
+  // in the page is not lost.
+  if (focused && focused.id && !focused.isConnected) {
+    const again = document.getElementById(focused.id);
+    if (again) again.focus({ preventScroll: true });
+  }
+}
+
+function drawAll() {
   renderStatus();
   renderProblem();
   renderToken();

@@ -18,12 +18,12 @@ export function renderPicker() {
   picker.replaceChildren();
   const L = layersOf(state.body).length;
   for (let l = 1; l <= L; l++) {
-    const b = el('button', { type: 'button', 'aria-pressed': String(l === state.chosen) }, 'Layer ' + l);
+    const b = el('button', { type: 'button', id: 'layer-button-' + l, 'aria-pressed': String(l === state.chosen) }, 'Layer ' + l);
     b.addEventListener('click', () => chooseLayer(l));
     picker.append(b);
   }
   for (const [focus, label] of [['weightGradient', 'what ∇W needs'], ['delta', 'what δ needs']]) {
-    const b = el('button', { type: 'button', 'aria-pressed': String(state.focus === focus) }, 'Show ' + label);
+    const b = el('button', { type: 'button', id: 'show-' + focus, 'aria-pressed': String(state.focus === focus) }, 'Show ' + label);
     b.addEventListener('click', () => chooseFocus(focus));
     picker.append(b);
   }
