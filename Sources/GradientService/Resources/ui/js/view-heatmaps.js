@@ -66,7 +66,7 @@ function heatmap(name, key, m, shape) {
   details.append(el('summary', { text: 'Values of ' + name.replace('^', ' ') }));
   const table = el('table', { class: 'values', 'data-quantity': key });
   table.append(el('caption', { text: name + ' (' + rows + ' × ' + columns + ')' }));
-  const head = el('tr', {}, el('th', { scope: 'col', text: '' }));
+  const head = el('tr', {}, el('th', { scope: 'col', text: 'Row' }));
   for (let j = 0; j < shownColumns; j++) head.append(el('th', { scope: 'col', text: String(j) }));
   table.append(el('thead', {}, head));
   const tbody = el('tbody');
