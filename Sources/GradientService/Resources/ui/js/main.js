@@ -50,6 +50,8 @@ async function start() {
   wire();
   setEditor(EXAMPLE);
   const fromLink = act.openFragment();
+  // A damaged link said so in the status; the first answer's status keeps saying it.
+  const unreadLink = !fromLink && location.hash.startsWith('#body=') ? state.status : null;
   try {
     const config = await configuration();
     state.authRequired = Boolean(config.authRequired);
@@ -66,6 +68,7 @@ async function start() {
   if (state.authRequired) { act.askToken(act.compute); return; }
   if (fromLink) act.setStatus('Computing the request in the link…');
   await act.compute();
+  if (unreadLink && state.outcome === 'answered') act.setStatus(state.status + ' ' + unreadLink);
 }
 
 start();
