@@ -47,16 +47,18 @@ def browser():
 
 
 class Page:
-    """A fresh browser tab on the page, recording console errors and requests that leave the origin."""
+    """A fresh browser tab on the page (or on `path`, say one with a #fragment), recording console
+    errors, requests that leave the origin (foreign) and every request's URL and body (requests)."""
 
-    def __init__(self, browser, base, width=1280, height=900):
-        self.context = browser.new_context(viewport={"width": width, "height": height})
+    def __init__(self, browser, base, width=1280, height=900, path="/", **context_options):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, **context_options)
         self.page = self.context.new_page()
-        self.errors, self.foreign, self.base = [], [], base
+        self.errors, self.foreign, self.requests, self.base = [], [], [], base
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: None if r.url.startswith(base + "/") else self.foreign.append(r.url))
-        self.page.goto(base + "/")
+        self.page.on("request", lambda r: self.requests.append((r.url, r.post_data_buffer)))
+        self.page.goto(base + path)
 
     def status(self):
         return self.page.text_content("#status")
