@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The README's screenshots of the page at /, taken in Debian's chromium by Playwright against the
-release server on an ephemeral port: the step-through at a backward step, and the gradient flow of
-an 8-layer relu network compared with an 8-layer sigmoid one.
+release server on an ephemeral port: the top of the page as it opens, the step-through at a
+backward step, and the gradient flow of an 8-layer relu network compared with an 8-layer sigmoid one.
 Usage: BACKPROP_BIN=.build/release/backprop-server .build-venv/bin/python scripts/page-screenshots.py
-(CHROMIUM overrides /usr/bin/chromium.) Writes docs/images/page-steps.png and page-flow.png."""
+(CHROMIUM overrides /usr/bin/chromium.) Writes docs/images/page-desktop.png, page-steps.png and
+page-flow.png."""
 import os
 import sys
 
@@ -55,6 +56,11 @@ def main():
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(server.base + "/")
             wait_status(page, "Computed")
+            # The page as it opens: the header, the network, the step-through's start.
+            page.set_viewport_size({"width": 1100, "height": 1300})
+            page.screenshot(path=os.path.join(IMAGES, "page-desktop.png"))
+            page.set_viewport_size({"width": 1280, "height": 900})
+            print(os.path.join(IMAGES, "page-desktop.png"))
             # The 2-3-1 example's step 9: δ^1, from W^2, δ^2 and z^1, highlighted in the drawing.
             for _ in range(9):
                 page.click("#step-next")

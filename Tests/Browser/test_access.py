@@ -111,6 +111,8 @@ def active(p):
 
 
 def tab_to(p, target, key="Tab", limit=150):
+    if active(p) == target:
+        return
     for _ in range(limit):
         p.page.keyboard.press(key)
         if active(p) == target:
@@ -174,6 +176,14 @@ def test_every_control_works_from_the_keyboard(tab, server):
     kb.press("Shift+Tab")
     assert active(p) == "step-back"
     kb.press("Enter")
+    assert position(p) == "Step 2 of 11"
+    # At the last step Next is disabled and hands the keyboard to Back, not to the page.
+    tab_to(p, "step-next")
+    for _ in range(9):
+        kb.press("Enter")
+    assert position(p) == "Step 11 of 11" and active(p) == "step-back"
+    for _ in range(9):
+        kb.press("Enter")
     assert position(p) == "Step 2 of 11"
     # ← and → step while the focus is not in a form field (here: on a button).
     kb.press("ArrowRight")
@@ -253,9 +263,11 @@ def test_every_control_works_from_the_keyboard(tab, server):
     tab_to(p, "train")
     kb.press("Enter")
     p.page.wait_for_function("() => document.querySelectorAll('#loss-table tbody tr').length >= 2")
-    tab_to(p, "stop")
+    # Train, now disabled, handed the keyboard to Stop; Stop, once done, hands it back.
+    assert active(p) == "stop"
     kb.press("Enter")
     p.wait_status("Stopped after")
+    assert active(p) == "train"
     assert p.page.locator("#loss-table tbody tr").count() < 201
     # Put the request in the link.
     tab_to(p, "share")

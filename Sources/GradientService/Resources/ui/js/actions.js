@@ -277,7 +277,7 @@ export function openFragment() {
   const text = textOfFragment(location.hash);
   if (text === null) return false;
   if (text instanceof Error) {
-    setStatus('The link\'s request could not be read: ' + text.message + '. Showing the example.');
+    setStatus('The link\'s request could not be read: ' + text.message + '. The editor keeps its request.');
     return false;
   }
   setEditorText(text);

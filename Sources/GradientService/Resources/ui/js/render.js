@@ -19,7 +19,22 @@ export function render() {
     const again = document.getElementById(focused.id);
     if (again) again.focus({ preventScroll: true });
   }
+  // A control that had the keyboard and is now disabled (Next at the last step, Train while
+  // training, Stop after it) hands it to its partner, so focus never falls back to the page;
+  // when the partner is disabled too (Stop pressed while training ends), the hand-off waits for
+  // the render that enables it.
+  const from = focused && focused.isConnected && focused.disabled && PARTNERS[focused.id] ? focused.id
+    : (waiting && (!document.activeElement || document.activeElement === document.body) ? waiting : null);
+  waiting = null;
+  if (from) {
+    const partner = document.getElementById(PARTNERS[from]);
+    if (partner && !partner.disabled) partner.focus({ preventScroll: true });
+    else waiting = from;
+  }
 }
+
+let waiting = null;
+const PARTNERS = { 'step-next': 'step-back', 'step-back': 'step-next', train: 'stop', stop: 'train' };
 
 function drawAll() {
   renderStatus();

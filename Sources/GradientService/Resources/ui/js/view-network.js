@@ -1,6 +1,6 @@
 // The network drawing: units by layer, weights as coloured edges, and the quantities the current
 // step (or the chosen layer's gradient) reads and writes, highlighted.
-import { $, svg, colourFor } from './dom.js';
+import { $, svg, svgSymbol, colourFor } from './dom.js';
 import { state, layersOf, isNested, widthsOf, MAX_UNITS } from './state.js';
 import { highlightOf, symbolOf } from './steps.js';
 import { chooseLayer } from './actions.js';
@@ -75,7 +75,7 @@ export function renderNetwork() {
     if (readAt.has('edges-' + c)) words.unshift(readAt.get('edges-' + c).join(' '));
     if (writesEdges === c) words.push('→ ∇W^' + c);
     if (words.length) {
-      g.append(svg('text', { x: x(c), y: H - 10, 'text-anchor': 'middle', class: 'step-label', text: words.join(' ').replace(/\^/g, '') }));
+      g.append(svgSymbol(words.join(' '), { x: x(c), y: H - 10, 'text-anchor': 'middle', class: 'step-label' }));
     }
     if (c > 0) g.addEventListener('click', () => chooseLayer(c));
     figure.append(g);

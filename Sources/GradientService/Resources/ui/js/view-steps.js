@@ -92,7 +92,7 @@ export function renderSteps() {
   if (numbers.check !== null) {
     const agree = Math.abs(numbers.check - numbers.value) <= 1e-9 * Math.max(1, Math.abs(numbers.value));
     view.append(el('p', { class: 'caption', id: 'step-agreement', 'data-agrees': String(agree),
-      text: agree ? 'The numbers above, multiplied and added here, give the answer\'s value (to 9 digits). Hover a number for all its digits; numbers in italics are worked out by this page, the rest come from the request or the answer.'
+      text: agree ? 'This page\'s own arithmetic on the numbers shown gives the answer\'s value (to 9 digits). Hover a number for all its digits; numbers in italics are worked out by this page, the rest come from the request or the answer.'
         : 'This page\'s own arithmetic gives ' + numbers.check + ', not the answer\'s ' + numbers.value + '.' }));
   }
 }
