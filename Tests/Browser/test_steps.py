@@ -74,6 +74,21 @@ def expected_steps(body, answer):
     return steps
 
 
+def rule_reads(body, kind, layer):
+    """What backpropagation's own rules say a backward step reads, independent of explain:
+    ∇W^l ← δ^l, a^{l−1}; ∇b^l ← δ^l; δ^l ← W^{l+1}, δ^{l+1} (and z^l unless g is the identity)
+    below the output layer. None for δ^L, which depends on the loss."""
+    L = len(body["network"]["layers"])
+    if kind == "weightGradient":
+        return [("delta", layer), ("activation", layer - 1)]
+    if kind == "biasGradient":
+        return [("delta", layer)]
+    if kind == "delta" and layer < L:
+        g = body["network"]["layers"][layer - 1].get("activation", "identity")
+        return [("weights", layer + 1), ("delta", layer + 1)] + ([] if g in ("identity", "linear") else [("preactivation", layer)])
+    return None
+
+
 def value_of(answer, kind, layer, sample, unit, input_):
     if kind == "loss":
         return answer["loss"]
@@ -83,6 +98,31 @@ def value_of(answer, kind, layer, sample, unit, input_):
     if kind == "biasGradient":
         return got[kind][unit]
     return got[kind][sample][unit]
+
+
+def expected_numbers(body, answer, kind, layer, s, i, j):
+    """The exact request and answer numbers a step shows for an element, in order (up to four
+    terms of a sum), where the step's form does not depend on the loss; None otherwise."""
+    layers = body["network"]["layers"]
+    got = answer["layers"][layer - 1]
+    prev = body["batch"]["inputs"] if layer == 1 else answer["layers"][layer - 2]["activation"]
+    if kind == "preactivation":
+        W = layers[layer - 1]["weights"]
+        terms = [v for k in range(min(4, len(W[i]))) for v in (W[i][k], prev[s][k])]
+        return terms + [layers[layer - 1].get("biases", [0] * len(W))[i], got["preactivation"][s][i]]
+    if kind == "weightGradient":
+        d = got["delta"]
+        return [v for n in range(min(4, len(d))) for v in (d[n][i], prev[n][j])] + [got["weightGradient"][i][j]]
+    if kind == "biasGradient":
+        d = got["delta"]
+        return [d[n][i] for n in range(min(4, len(d)))] + [got["biasGradient"][i]]
+    if kind == "delta" and layer < len(layers):
+        W = layers[layer]["weights"]
+        d = answer["layers"][layer]["delta"]
+        terms = [v for k in range(min(4, len(W))) for v in (W[k][i], d[s][k])]
+        g = layers[layer - 1].get("activation", "identity")
+        return terms + ([] if g in ("identity", "linear") else [got["preactivation"][s][i]]) + [got["delta"][s][i]]
+    return None
 
 
 def numbers_in(*values):
@@ -141,6 +181,8 @@ def check_step(p, body, answer, expected, k, total, element=(0, 0, 0)):
     # The step's reads: exactly the answer's explain for a backward step, and drawn in the needs
     # diagram and in the network.
     assert as_pairs(got["reads"]) == reads, where
+    if rule_reads(body, kind, layer) is not None:
+        assert reads == rule_reads(body, kind, layer), where
     assert as_pairs(got["writes"]) == [writes], where
     assert as_pairs(got["needsReads"]) == reads, where
     assert as_pairs(got["needsWrites"]) == [writes], where
@@ -163,6 +205,9 @@ def check_step(p, body, answer, expected, k, total, element=(0, 0, 0)):
     assert got["value"] == value_of(answer, kind, layer, sample, unit, input_), where
     known = numbers_in(body, answer)
     assert all(v in known for v in got["numbers"]), (where, [v for v in got["numbers"] if v not in known])
+    want = expected_numbers(body, answer, kind, layer, sample, unit, input_)
+    if want is not None:
+        assert got["numbers"] == want, (where, got["numbers"], want)
     assert got["agrees"] == "true", where
     return got
 
@@ -172,10 +217,11 @@ def open_and_compute(server, browser, body):
     p.wait_status("Computed")
     if body == EXAMPLE:
         return p
-    before = p.status()
     p.set_body(body)
+    # The same loss would give the same status: clear it first, to see the new one arrive.
+    p.page.evaluate("() => { document.getElementById('status').textContent = ''; }")
     p.page.click("#compute")
-    p.wait_status("Computed", before)
+    p.wait_status("Computed", "")
     return p
 
 
@@ -240,8 +286,7 @@ def test_step_through_a_four_layer_network(server, browser, name):
 
 def norms_of(answer):
     frob = lambda m: math.sqrt(sum(v * v for row in m for v in (row if isinstance(row, list) else [row])))  # noqa: E731
-    return [(x["delta"], x["weightGradient"], x["biasGradient"]) and
-            {"delta": frob(x["delta"]), "weightGradient": frob(x["weightGradient"]), "biasGradient": frob(x["biasGradient"])}
+    return [{"delta": frob(x["delta"]), "weightGradient": frob(x["weightGradient"]), "biasGradient": frob(x["biasGradient"])}
             for x in answer["layers"]]
 
 
@@ -342,5 +387,99 @@ def test_training_draws_one_point_per_step_and_stops(server, browser):
     assert 3 <= made < 200
     assert len(loss_points(p)) == made + 1
     assert p.page.is_enabled("#train") and p.page.is_disabled("#stop")
+    assert p.errors == [] and p.foreign == []
+    p.close()
+
+
+def walk_all_steps(p, body, answer):
+    """Steps through every step; returns what each showed (its numbers' agreement or message)."""
+    seen = []
+    for k in range(len(expected_steps(body, answer))):
+        p.page.click("#step-next")
+        seen.append(p.page.evaluate("""() => { const a = document.getElementById('step-agreement');
+          const m = document.querySelector('#step-view .absent');
+          return [document.getElementById('step-title').dataset.kind, a ? a.dataset.agrees : null, m ? m.textContent : null]; }"""))
+    return seen
+
+
+def test_float32_answers_agree_with_the_pages_arithmetic(server, browser):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["options"]["dtype"] = "float32"
+    status, answer = server.post("/v1/gradients", body)
+    assert status == 200 and answer["dtype"] == "float32"
+    p = open_and_compute(server, browser, body)
+    seen = walk_all_steps(p, body, answer)
+    assert all(agrees == "true" for _, agrees, _ in seen), seen
+    assert "float32" in p.page.text_content("#step-agreement")
+    p.close()
+
+
+def test_cross_entropy_targets_that_do_not_sum_to_one_and_saturated_logits(server, browser):
+    # Cross-entropy's gradient is p·Σy − y; binary cross-entropy on identity outputs takes the
+    # logits, whose loss the page computes the server's stable way (z = ±60 here).
+    cross = {"network": {"layers": [{"weights": [[0.3, -0.2], [0.1, 0.4]], "activation": "tanh"},
+                                    {"weights": [[0.5, -0.3], [0.2, 0.6]], "activation": "softmax"}]},
+             "batch": {"inputs": [[1, 2], [-1, 0.5]], "targets": [[0.5, 0.2], [1, 1]]},
+             "loss": "cross_entropy", "options": EVERYTHING}
+    binary = {"network": {"layers": [{"weights": [[30, 0], [0, -30]], "activation": "identity"},
+                                     {"weights": [[1, 0], [0, 1]], "activation": "identity"}]},
+              "batch": {"inputs": [[2, 2], [-2, 1]], "targets": [[0, 1], [1, 0]]},
+              "loss": "binary_cross_entropy", "options": EVERYTHING}
+    for body in (cross, binary):
+        status, answer = server.post("/v1/gradients", body)
+        assert status == 200, answer
+        p = open_and_compute(server, browser, body)
+        seen = walk_all_steps(p, body, answer)
+        assert all(agrees == "true" for _, agrees, _ in seen), seen
+        p.close()
+
+
+def test_biases_in_another_encoding_are_not_shown_as_zero(server, browser):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["network"]["layers"][0]["biases"] = {"shape": [3], "data": [0.5, 0, 0]}
+    status, answer = server.post("/v1/gradients", body)
+    assert status == 200, answer
+    p = open_and_compute(server, browser, body)
+    seen = walk_all_steps(p, body, answer)
+    # z^1's step says what it lacks and offers the fix; every other step agrees.
+    assert seen[0][1] is None and "nested biases" in seen[0][2], seen[0]
+    assert all(agrees == "true" for _, agrees, _ in seen[1:]), seen
+    p.close()
+
+
+def test_a_step_lacking_quantities_offers_to_ask_for_them(server, browser):
+    body = json.loads(json.dumps(EXAMPLE))
+    body["options"] = {"explain": True}
+    p = open_and_compute(server, browser, body)
+    p.page.click("#step-next")
+    assert "(preactivation) in the answer" in p.page.text_content("#step-view .absent")
+    p.page.click("#step-fix")
+    p.page.wait_for_function("() => document.getElementById('step-agreement') !== null")
+    edited = json.loads(p.page.input_value("#body"))
+    assert edited["options"]["explain"] is True and "preactivation" in edited["options"]["include"]
+    assert p.page.text_content("#step-position") == "Step 1 of 11"
+    assert p.page.get_attribute("#step-agreement", "data-agrees") == "true"
+    p.close()
+
+
+def test_training_holds_the_controls_that_would_race_it(server, browser):
+    p = Page(browser, server.base)
+    p.wait_status("Computed")
+    p.page.fill("#steps", "200")
+    p.page.click("#train")
+    p.page.wait_for_function("() => !document.getElementById('stop').disabled")
+    for control in ("#compute", "#add-layer", "#deepen", "#loss", "#reduction", "#gradcheck", "#reset", "#activation-1"):
+        assert p.page.is_disabled(control), control
+    assert p.page.eval_on_selector("#body", "e => e.readOnly")
+    # Another link's request (a hashchange) ends the run: its computation is the one drawn.
+    other = json.loads(json.dumps(EXAMPLE))
+    other["batch"]["inputs"] = [[0.5, 0.5], [1, -1]]
+    status, answer = server.post("/v1/gradients", other)
+    fragment = p.page.evaluate("async (text) => (await import('/ui/js/editor.js')).fragmentFor(text)", json.dumps(other))
+    p.page.evaluate("(f) => { location.hash = f; }", fragment)
+    p.page.wait_for_function("(loss) => document.getElementById('summary').textContent.includes(String(loss))"
+                             " && !document.getElementById('train').disabled", arg=answer["loss"])
+    assert p.page.input_value("#body") == json.dumps(other)
+    assert p.page.is_enabled("#compute") and not p.page.eval_on_selector("#body", "e => e.readOnly")
     assert p.errors == [] and p.foreign == []
     p.close()

@@ -2,10 +2,10 @@
 // that talk to the server record how it went in state.outcome ('answered', 'refused',
 // 'unreachable', 'token'); no action returns a value for its caller to test.
 import { $ } from './dom.js';
-import { state, layersOf, isNested, gradientNorms, MAX_STEPS } from './state.js';
+import { state, layersOf, isNested, gradientNorms, MAX_STEPS, MAX_LINK_TEXT } from './state.js';
 import { post } from './api.js';
 import { editorText, setEditor, setEditorText, parseEditor, rangeOf, select, locate, offsetBeforeSplice,
-  fragmentFor, textOfFragment } from './editor.js';
+  fragmentFor } from './editor.js';
 import * as edits from './edits.js';
 import { stepsOf } from './steps.js';
 import { render } from './render.js';
@@ -70,9 +70,11 @@ async function call(path, text, again, editor) {
 // Computes the editor's body as is (POST /v1/gradients) and draws the answer.
 export async function compute() {
   const text = editorText();
+  const sequence = ++state.sequence;
   setStatus('Computing…');
   const result = await call('/v1/gradients', text, compute, { text });
-  if (result.kind !== 'answer') return;
+  // A later computation started meanwhile: its answer is the one to draw.
+  if (sequence !== state.sequence || result.kind !== 'answer') return;
   const answer = result.json;
   state.problem = null;
   state.body = JSON.parse(text);
@@ -155,7 +157,9 @@ export async function train() {
         layer.biases = b.map((v, i) => v - eta * g.biasGradient[i]);
       });
       setEditor(body);
+      const mine = state.sequence + 1;
       await compute();
+      if (state.sequence !== mine) { why = 'Training stopped: another computation started.'; break; }
       if (state.outcome !== 'answered') break;
       t.losses.push(state.answer.loss);
       t.norms.push(gradientNorms(state.answer));
@@ -267,20 +271,22 @@ export function askForEverything() {
 
 // Puts the editor's text in the URL fragment (never sent to any server) for sharing.
 export function share() {
+  if (editorText().length > MAX_LINK_TEXT) {
+    setStatus('This request is too large for a link (' + editorText().length + ' characters; at most ' + MAX_LINK_TEXT +
+      '): links are kept in the browser\'s history. Save the editor\'s text instead.');
+    return;
+  }
   history.replaceState(null, '', location.pathname + location.search + fragmentFor(editorText()));
   setStatus('The address bar now holds this request in its #fragment: copy the link to share it. ' +
     'Opening it computes the same request; browsers do not send the fragment to any server.');
 }
 
-// Opens the request a link holds, if any, and computes it.
-export function openFragment() {
-  const text = textOfFragment(location.hash);
-  if (text === null) return false;
+// Puts the request a link holds (textOfFragment's text) in the editor, or says why it cannot.
+export function openLink(text) {
   if (text instanceof Error) {
     setStatus('The link\'s request could not be read: ' + text.message + '. The editor keeps its request.');
-    return false;
+    return;
   }
   setEditorText(text);
   state.step = null;
-  return true;
 }

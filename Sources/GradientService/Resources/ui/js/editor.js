@@ -139,8 +139,8 @@ export function fragmentFor(text) {
 
 // The text a fragment holds, null when it holds none, or an Error when it is damaged.
 export function textOfFragment(hash) {
-  const match = /^#body=([A-Za-z0-9_-]*)$/.exec(hash || '');
-  if (!match) return hash && hash.startsWith('#body=') ? new Error('the link\'s #body= is not base64url') : null;
+  const match = /^#body=([A-Za-z0-9_-]+)$/.exec(hash || '');
+  if (!match) return hash && hash.startsWith('#body=') ? new Error('the link\'s #body= is empty or not base64url') : null;
   try {
     const binary = atob(match[1].replace(/-/g, '+').replace(/_/g, '/'));
     const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));

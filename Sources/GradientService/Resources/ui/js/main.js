@@ -3,7 +3,7 @@
 import { $ } from './dom.js';
 import { state, EXAMPLE, NO_WORDS } from './state.js';
 import { configuration } from './api.js';
-import { setEditor, parseEditor } from './editor.js';
+import { setEditor, parseEditor, textOfFragment } from './editor.js';
 import * as act from './actions.js';
 import { render } from './render.js';
 import { renderMenus } from './view-controls.js';
@@ -15,6 +15,7 @@ function wire() {
   $('gradcheck').addEventListener('click', act.gradcheck);
   $('train').addEventListener('click', act.train);
   $('stop').addEventListener('click', act.stop);
+  $('train-norm').addEventListener('change', render);
   $('add-layer').addEventListener('click', act.addLayer);
   $('remove-layer').addEventListener('click', act.removeLayer);
   $('add-unit').addEventListener('click', act.addUnit);
@@ -43,15 +44,23 @@ function wire() {
     if (event.key === 'ArrowRight') { act.stepNext(); event.preventDefault(); }
     if (event.key === 'ArrowLeft') { act.stepBack(); event.preventDefault(); }
   });
-  window.addEventListener('hashchange', () => { if (act.openFragment()) act.compute(); });
+  // Another link's request: a run of training stops (the new computation ends it), and the
+  // editor takes the request and computes it.
+  window.addEventListener('hashchange', () => {
+    const linked = textOfFragment(location.hash);
+    if (linked === null) return;
+    act.openLink(linked);
+    if (typeof linked === 'string') act.compute();
+  });
 }
 
 async function start() {
   wire();
   setEditor(EXAMPLE);
-  const fromLink = act.openFragment();
+  const linked = textOfFragment(location.hash);
+  if (linked !== null) act.openLink(linked);
   // A damaged link said so in the status; the first answer's status keeps saying it.
-  const unreadLink = !fromLink && location.hash.startsWith('#body=') ? state.status : null;
+  const unreadLink = linked instanceof Error ? state.status : null;
   try {
     const config = await configuration();
     state.authRequired = Boolean(config.authRequired);
@@ -66,7 +75,7 @@ async function start() {
   renderMenus(parsed.body || EXAMPLE);
   render();
   if (state.authRequired) { act.askToken(act.compute); return; }
-  if (fromLink) act.setStatus('Computing the request in the link…');
+  if (typeof linked === 'string') act.setStatus('Computing the request in the link…');
   await act.compute();
   if (unreadLink && state.outcome === 'answered') act.setStatus(state.status + ' ' + unreadLink);
 }

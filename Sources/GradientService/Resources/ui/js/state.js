@@ -27,13 +27,16 @@ export const MAX_SIDE = 64;
 export const MAX_UNITS = 12;
 // Training steps at most per run.
 export const MAX_STEPS = 200;
+// Characters of request a link may hold (links stay in the browser's history).
+export const MAX_LINK_TEXT = 32768;
 
 export const state = {
   token: null,
   authRequired: false,
   vocabulary: NO_WORDS, // the API's words, from /ui/config.json
   status: '',
-  busy: false,        // a request is in flight
+  outcome: null,      // how the last call to the server went: 'answered', 'refused', 'unreachable', 'token'
+  sequence: 0,        // computations started; an answer to any but the latest is dropped
   body: null,         // the request last computed, parsed
   answer: null,       // its /v1/gradients answer
   problem: null,      // { status, json, text, editorText }: the last refusal, until the next answer

@@ -122,7 +122,7 @@ function derivative(name, z, a, alpha) {
 }
 
 function softmax(row) {
-  const m = Math.max(...row);
+  const m = row.reduce((x, v) => Math.max(x, v), -Infinity);
   const e = row.map((v) => Math.exp(v - m));
   const s = e.reduce((x, y) => x + y, 0);
   return e.map((v) => v / s);
@@ -180,7 +180,10 @@ export function numbersOf(step, body, answer, element, words) {
         const W = need(layer.weights, 'nested weights in the request');
         const A = need(activationOf(l - 1), l === 1 ? 'nested inputs in the request' : 'a^' + (l - 1) + ' (activation) in the answer');
         const z = need(got.preactivation, 'z^' + l + ' (preactivation) in the answer');
-        const b = Array.isArray(layer.biases) ? layer.biases[i] : 0;
+        // No biases are zeros; biases in another encoding (flat, base64) are not read here.
+        const b = layer.biases === undefined || layer.biases === null ? 0
+          : (Array.isArray(layer.biases) && layer.biases.every(Number.isFinite) ? layer.biases[i]
+            : need(null, 'nested biases in the request'));
         const pairs = W[i].map((w, k) => [w, A[s][k]]);
         const check = pairs.reduce((t, [x, y]) => t + x * y, 0) + b;
         return { value: z[s][i], check, lines: [
@@ -222,7 +225,8 @@ export function numbersOf(step, body, answer, element, words) {
         const total = losses.reduce((t, v) => t + v, 0);
         return { value: answer.loss, check: mean ? total / losses.length : total, lines: [
           [step.formula],
-          ['sample ' + S + ': a^' + L + '_' + S + ' = (', ...list(a[s]), '), y_' + S + ' = (', ...list(y[s]), ') → ', derived(losses[s], false)],
+          ['sample ' + S + ': a^' + L + '_' + S + ' = (', ...list(a[s]), '), y_' + S + ' = (',
+            ...list(y[s], !isNested(body.batch.targets)), ') → ', derived(losses[s], false)],
           ['C = ' + (mean ? '(' : '')].concat(losses.slice(0, SHOWN_TERMS).flatMap((v, k) => (k ? [' + ', derived(v)] : [derived(v)])),
             [losses.length > SHOWN_TERMS ? ' + …' : '', mean ? ') / ' + losses.length : '', ' = ', n(answer.loss, false)])] };
       }
@@ -277,12 +281,14 @@ export function numbersOf(step, body, answer, element, words) {
         return { message: 'Unknown step.' };
     }
   } catch (e) {
-    return { message: 'This step\'s numbers need ' + e.message + ' (ask for every quantity, nested).' };
+    return { message: 'This step\'s numbers need ' + e.message + '.', fix: 'include' };
   }
 }
 
-function list(row) {
-  return row.slice(0, SHOWN_TERMS).flatMap((v, k) => (k ? [', ', n(v, false)] : [n(v, false)]))
+// A row's first numbers; `worked` marks them as the page's (one-hot targets made from labels).
+function list(row, worked = false) {
+  const number = (v) => (worked ? derived(v, false) : n(v, false));
+  return row.slice(0, SHOWN_TERMS).flatMap((v, k) => (k ? [', ', number(v)] : [number(v)]))
     .concat(row.length > SHOWN_TERMS ? [', …'] : []);
 }
 
@@ -297,20 +303,23 @@ function targetsOf(body, answer) {
   return null;
 }
 
-// One sample's loss, as the API defines each loss; null for one the page does not know.
+// One sample's loss, as the API computes it (Loss.swift): cross-entropy as Σ_j y_j (lse(z) − z_j)
+// and binary cross-entropy as max(z, 0) − y·z + log(1 + e^{−|z|}) from the logits z, finite for
+// any z; null for a loss the page does not know, or without z where it needs them.
 function sampleLoss(loss, layer, name, a, z, y) {
   const squares = a.reduce((t, v, k) => t + (v - y[k]) ** 2, 0);
   switch (loss) {
     case 'quadratic': return squares / 2;
     case 'mse': return squares / a.length;
     case 'cross_entropy': {
-      const p = name === 'softmax' ? a : (z ? softmax(z) : null);
-      return p ? -y.reduce((t, v, k) => t + (v ? v * Math.log(p[k]) : 0), 0) : null;
+      if (!z) return null;
+      const m = z.reduce((x, v) => Math.max(x, v), -Infinity);
+      const lse = m + Math.log(z.reduce((t, v) => t + Math.exp(v - m), 0));
+      return y.reduce((t, v, k) => t + (v ? v * (lse - z[k]) : 0), 0);
     }
-    case 'binary_cross_entropy': {
-      const p = name === 'sigmoid' ? a : (z ? z.map(sigmoid) : null);
-      return p ? -y.reduce((t, v, k) => t + (v ? v * Math.log(p[k]) : 0) + (1 - v ? (1 - v) * Math.log(1 - p[k]) : 0), 0) : null;
-    }
+    case 'binary_cross_entropy':
+      if (!z) return null;
+      return z.reduce((t, v, k) => t + Math.max(v, 0) - y[k] * v + Math.log1p(Math.exp(-Math.abs(v))), 0);
     default: return null;
   }
 }
@@ -327,6 +336,7 @@ function outputDelta(body, answer, layer, name, alpha, { a, z, delta, s, i, S, I
   const over = mean ? ' / B' : '';
   const tail = mean ? [' / ' + B] : [];
   const yi = y[s][i];
+  const labelled = !isNested((body.batch || {}).targets);
   const value = delta[s][i];
   const loss = body.loss;
   const out = (lines, check) => ({ value, check, lines: lines.concat([['= ', n(value, false)]]) });
@@ -335,15 +345,22 @@ function outputDelta(body, answer, layer, name, alpha, { a, z, delta, s, i, S, I
     const p = fused ? a[s][i] : (loss === 'cross_entropy' ? softmax(z[s])[i] : sigmoid(z[s][i]));
     const what = fused ? 'a^' + l + '_{' + S + ',' + I + '}'
       : (loss === 'cross_entropy' ? 'softmax(z^' + l + '_' + S + ')_' + I : 'σ(z^' + l + '_{' + S + ',' + I + '})');
+    const yTerm = labelled ? derived(yi) : n(yi);
+    // Cross-entropy's gradient is p_i Σ_k y_k − y_i: p − y when the targets' row sums to 1.
+    const ySum = loss === 'cross_entropy' ? y[s].reduce((t, v) => t + v, 0) : 1;
+    if (Math.abs(ySum - 1) > 1e-12) {
+      return out([[lhs + ' = (' + what + ' · Σ_k y_{' + S + ',k} − y_{' + S + ',' + I + '})' + over],
+        ['= (', fused ? n(p) : derived(p), ' · ', derived(ySum), ' − ', yTerm, ')'].concat(tail)], (p * ySum - yi) * per);
+    }
     return out([[lhs + ' = (' + what + ' − y_{' + S + ',' + I + '})' + over],
-      ['= (', fused ? n(p) : derived(p), ' − ', n(yi), ')'].concat(tail)], (p - yi) * per);
+      ['= (', fused ? n(p) : derived(p), ' − ', yTerm, ')'].concat(tail)], (p - yi) * per);
   }
   const scale = loss === 'mse' ? 2 / a[s].length : 1;
   const scaleText = loss === 'mse' ? '(2/' + a[s].length + ') ' : '';
   const grad = (k) => scale * (a[s][k] - y[s][k]);
   if (name === 'identity') {
     return out([[lhs + ' = ' + scaleText + '(a^' + l + '_{' + S + ',' + I + '} − y_{' + S + ',' + I + '})' + over],
-      ['= ' + scaleText + '(', n(a[s][i]), ' − ', n(yi), ')'].concat(tail)], grad(i) * per);
+      ['= ' + scaleText + '(', n(a[s][i]), ' − ', labelled ? derived(yi) : n(yi), ')'].concat(tail)], grad(i) * per);
   }
   if (name === 'softmax') {
     // J_softmax^T g: δ_i = a_i (g_i − Σ_k a_k g_k).
@@ -355,5 +372,5 @@ function outputDelta(body, answer, layer, name, alpha, { a, z, delta, s, i, S, I
   const g = derivative(name, z[s][i], a[s][i], alpha);
   return out([[lhs + ' = ' + scaleText + '(a^' + l + '_{' + S + ',' + I + '} − y_{' + S + ',' + I + '}) · ' + gName(name) +
     '\'(z^' + l + '_{' + S + ',' + I + '})' + over],
-    ['= ' + scaleText + '(', n(a[s][i]), ' − ', n(yi), ') · ', derived(g)].concat(tail)], g === null ? null : grad(i) * g * per);
+    ['= ' + scaleText + '(', n(a[s][i]), ' − ', labelled ? derived(yi) : n(yi), ') · ', derived(g)].concat(tail)], g === null ? null : grad(i) * g * per);
 }

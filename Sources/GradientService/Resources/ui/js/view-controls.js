@@ -42,6 +42,15 @@ export function renderMenus(body) {
     select.value = value;
   };
   fill('loss', words.losses.map((l) => l.name), (body && body.loss) || '');
+  // Each loss says when it does not take the output layer's activation (the server would refuse).
+  const layers = layersOf(body);
+  const output = layers.length ? (layers[layers.length - 1].activation || 'identity') : null;
+  const name = output && ((words.activations.find((a) => a.name === output || (a.aliases || []).includes(output)) || {}).name || output);
+  for (const option of $('loss').options) {
+    const loss = words.losses.find((l) => l.name === option.value);
+    const takes = !name || !loss || !loss.outputs || loss.outputs.includes(name);
+    option.textContent = takes ? option.value : option.value + ' (not for a ' + name + ' output)';
+  }
   fill('reduction', words.reductions, options.reduction || words.defaultReduction);
   fill('dtype', words.dtypes, options.dtype || words.defaultDtype);
   // The deep-network builder offers the activations that apply unit by unit (not softmax).
@@ -61,6 +70,7 @@ export function renderLayerControls(body) {
     const select = el('select', { id: 'activation-' + (k + 1) });
     for (const a of words.activations) select.append(el('option', { value: a.name, text: a.name }));
     select.value = canonical(layer.activation || 'identity') || '';
+    select.disabled = state.training.running;
     select.addEventListener('change', () => edit((b) => {
       layersOf(b)[k].activation = select.value;
       const chosen = words.activations.find((a) => a.name === select.value);

@@ -23,6 +23,13 @@ function fillSelect(select, count, value, label) {
   select.setAttribute('aria-label', label);
 }
 
+function fixButton() {
+  const button = el('button', { type: 'button', id: 'step-fix' }, 'Ask for every quantity (nested) and the explanation');
+  button.disabled = state.training.running;
+  button.addEventListener('click', askForEverything);
+  return button;
+}
+
 export function renderSteps() {
   const view = $('step-view');
   const position = $('step-position');
@@ -35,11 +42,7 @@ export function renderSteps() {
   if (!steps.length) {
     position.textContent = '';
     view.append(el('p', { text: found.message }));
-    if (found.fix) {
-      const button = el('button', { type: 'button', id: 'step-fix' }, 'Ask for every quantity and the explanation');
-      button.addEventListener('click', askForEverything);
-      view.append(button);
-    }
+    if (found.fix) view.append(fixButton());
     return;
   }
   if (state.step === null) {
@@ -70,6 +73,7 @@ export function renderSteps() {
   const numbers = numbersOf(step, state.body, state.answer, state.element, state.vocabulary);
   if (numbers.message) {
     view.append(el('p', { class: 'absent', text: numbers.message }));
+    if (numbers.fix) view.append(fixButton());
     return;
   }
   const block = el('div', { id: 'step-numbers', class: 'numbers', 'data-value': String(numbers.value),
@@ -90,9 +94,13 @@ export function renderSteps() {
   block.lastChild.lastChild.classList.add('result');
   view.append(block);
   if (numbers.check !== null) {
-    const agree = Math.abs(numbers.check - numbers.value) <= 1e-9 * Math.max(1, Math.abs(numbers.value));
+    // The page computes in float64; a float32 answer agrees to float32's precision, relative to
+    // the largest number in the formula (sums cancel).
+    const float32 = state.answer.dtype === 'float32';
+    const scale = numbers.lines.flat().reduce((m, t) => (typeof t === 'string' ? m : Math.max(m, Math.abs(t.v))), Math.abs(numbers.value));
+    const agree = Math.abs(numbers.check - numbers.value) <= (float32 ? 1e-5 : 1e-9) * Math.max(scale, 1e-300);
     view.append(el('p', { class: 'caption', id: 'step-agreement', 'data-agrees': String(agree),
-      text: agree ? 'This page\'s own arithmetic on the numbers shown gives the answer\'s value (to 9 digits). Hover a number for all its digits; numbers in italics are worked out by this page, the rest come from the request or the answer.'
+      text: agree ? 'This page\'s own arithmetic on the numbers shown gives the answer\'s value (to ' + (float32 ? 'float32\'s 5' : '9') + ' digits). Hover a number for all its digits; numbers in italics are worked out by this page, the rest come from the request or the answer.'
         : 'This page\'s own arithmetic gives ' + numbers.check + ', not the answer\'s ' + numbers.value + '.' }));
   }
 }

@@ -4,10 +4,17 @@ import { $, el, svg, fmt } from './dom.js';
 import { state } from './state.js';
 import { logChart } from './view-flow.js';
 
+// What sends a request or edits the body: held while training runs, which owns both.
+const HELD = ['compute', 'reset', 'add-layer', 'remove-layer', 'add-unit', 'remove-unit', 'loss', 'reduction', 'dtype',
+  'gradcheck', 'deep-depth', 'deep-activation', 'deep-width', 'deepen', 'eta', 'steps'];
+
 export function renderTraining() {
   const t = state.training;
   $('train').disabled = t.running;
   $('stop').disabled = !t.running || t.stopping;
+  for (const id of HELD) $(id).disabled = t.running;
+  for (const select of document.querySelectorAll('#layer-controls select')) select.disabled = t.running;
+  $('body').readOnly = t.running;
   const losses = t.losses;
   const drawing = $('loss-plot').closest('.drawing');
   drawing.hidden = losses.length === 0;
@@ -17,12 +24,14 @@ export function renderTraining() {
   if (!losses.length) return;
   drawLosses($('loss-plot'), losses);
   const layers = t.norms.length ? t.norms[0].length : 0;
+  const which = $('train-norm').value;
+  const letter = { weightGradient: '∇W', delta: 'δ', biasGradient: '∇b' }[which];
   const series = Array.from({ length: layers }, (_, k) => ({
-    key: 'layer-' + (k + 1), label: '‖∇W^' + (k + 1) + '‖', cls: 'series-layer-' + ((k % 6) + 1),
-    points: t.norms.map((norms, step) => [step, norms[k] ? norms[k].weightGradient : null]),
+    key: 'layer-' + (k + 1), label: '‖' + letter + '^' + (k + 1) + '‖', cls: 'series-layer-' + ((k % 6) + 1),
+    points: t.norms.map((norms, step) => [step, norms[k] ? norms[k][which] : null]),
   }));
   logChart($('norms-plot'), series, { xs: t.norms.map((_, step) => step), xLabel: 'step', H: 200 });
-  $('norms-legend').replaceChildren(...series.map((s) => el('span', { class: 'key ' + s.cls, text: '‖∇W' + superscript(s.key.slice(6)) + '‖' })));
+  $('norms-legend').replaceChildren(...series.map((s) => el('span', { class: 'key ' + s.cls, text: '‖' + letter + superscript(s.key.slice(6)) + '‖' })));
   const tbody = el('tbody');
   losses.forEach((v, k) => tbody.append(el('tr', {}, el('th', { scope: 'row', text: String(k) }), el('td', { text: String(v) }))));
   table.tBodies[0].replaceWith(tbody);
