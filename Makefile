@@ -6,7 +6,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 VENV := .build-venv
 
-.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis docker-check bench-peers clean
+.PHONY: all deps build release run test test-deps test-unit format lint spec-check deploy-check e2e browser clients kserve otel tls replicas load-smoke fuzz-smoke schemathesis docker-check bench-peers clean
 
 all: build
 
@@ -28,20 +28,24 @@ run: release
 # (test-deps), swift format lint, the build with warnings as errors and the Swift suites
 # (test-unit), the OpenAPI spec (spec-check), the Dockerfile and Kubernetes manifests
 # (deploy-check), the end-to-end script (e2e), the page in Chromium (browser), the Python and
-# Swift clients (clients), /v2 with tritonclient (kserve), HTTPS (tls), two replicas behind nginx
+# Swift clients (clients), /v2 with tritonclient (kserve), traces to an OTLP receiver (otel),
+# HTTPS (tls), two replicas behind nginx
 # (replicas), overload and soak (load-smoke), the fuzzer (fuzz-smoke) and schemathesis; each
 # against the release binary where it runs a server.
-test: test-deps lint test-unit spec-check deploy-check e2e browser clients kserve tls replicas load-smoke fuzz-smoke schemathesis
+test: test-deps lint test-unit spec-check deploy-check e2e browser clients kserve otel tls replicas load-smoke fuzz-smoke schemathesis
 	@echo "make test: all checks passed"
 
 test-deps:
 	@scripts/install-deps.sh --test
 	@scripts/python-tools.sh $(VENV)
 
+# The unit tests' debug build leaves out the OTLP trait (swift-otel and the HTTP client and TLS
+# under it, minutes of building that no unit test needs: they trace with an in-memory tracer);
+# the release build, which the other checks run, has it.
 test-unit: deps
-	$(SWIFT) build -Xswiftc -warnings-as-errors
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --parallel
+	$(SWIFT) build --disable-default-traits -Xswiftc -warnings-as-errors
+	$(SWIFT) build --disable-default-traits --build-tests
+	$(SWIFT) test --disable-default-traits --skip-build --parallel
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
@@ -64,6 +68,10 @@ browser: release test-deps
 clients: release test-deps
 	scripts/python-client-check.sh .build/release/backprop-server $(VENV)
 	scripts/swift-client-check.sh .build/release/backprop-server
+
+# Traces: the release server exporting to an OTLP/HTTP receiver in the test (opentelemetry-proto).
+otel: release test-deps
+	scripts/otel-check.sh .build/release/backprop-server $(VENV)
 
 # The Open Inference Protocol (/v2) with tritonclient, and the KServe manifests.
 kserve: release test-deps

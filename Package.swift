@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -11,11 +11,22 @@ let package = Package(
         .library(name: "GradientService", targets: ["GradientService"]),
         .library(name: "ProcessTuning", targets: ["ProcessTuning"]),
     ],
+    traits: [
+        // The OpenTelemetry SDK and its OTLP/HTTP exporter (swift-otel, with async-http-client and
+        // BoringSSL underneath: about 8 minutes of a first release build here). On by default;
+        // `--disable-default-traits` builds a server whose OTEL_* variables are refused, and the
+        // unit tests' debug build, which needs none of it.
+        .trait(name: "OTLP", description: "Export traces with OpenTelemetry's SDK over OTLP/HTTP."),
+        .default(enabledTraits: ["OTLP"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel", exact: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C, kept in three small rooms.
@@ -60,6 +71,7 @@ let package = Package(
                 "Backprop", "WireFormat", "HTTPServer", "Sync",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             resources: [
                 .embedInCode("Resources/openapi.yaml"),
@@ -91,6 +103,13 @@ let package = Package(
                 "GradientService", "HTTPServer", "ProcessTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTLP"])),
+                .product(
+                    name: "ServiceLifecycle",
+                    package: "swift-service-lifecycle",
+                    condition: .when(traits: ["OTLP"])
+                ),
             ]
         ),
         // libFuzzer target over the request decoder (scripts/fuzz.sh); a stub in normal builds.
@@ -120,6 +139,8 @@ let package = Package(
                 // ExecutableTests reads the command's definition and the flag table in-process.
                 "backprop-server",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             exclude: ["Fixtures"]
         ),

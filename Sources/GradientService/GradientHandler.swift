@@ -2,6 +2,7 @@ import Backprop
 import Dispatch
 import HTTPServer
 import Logging
+import Tracing
 import WireFormat
 
 /// The service on top of `HTTPServer`: routes each request to its front end (`/v1`, `/v2`, the
@@ -22,11 +23,19 @@ public final class GradientHandler: HTTPHandler {
         /// Where the access log goes: one line per answered request. Nil: through `logger`, at
         /// `info` (the layout is the same; `AccessLog` writes it for a fraction of the cost).
         public var accessLog: AccessLog?
+        /// When set, every answered request becomes a server span (continuing the caller's W3C
+        /// trace) with children for its time in the queue, decoding, computing and encoding, and
+        /// its access-log line carries the span's ids. Nil: no tracing work at all.
+        public var tracer: (any Tracer)?
+        /// `https` when the server speaks TLS: the spans' `url.scheme`.
+        public var urlScheme = "http"
         public init() {}
     }
 
     public let configuration: Configuration
     let logger: Logger
+    /// Where spans are made and traced requests logged, in the order answered (when tracing).
+    let tracing = DispatchQueue(label: "backprop.tracing")
     public let metrics: ServiceMetrics
 
     public init(configuration: Configuration, logger: Logger, metrics: ServiceMetrics = ServiceMetrics()) {
@@ -68,10 +77,18 @@ public final class GradientHandler: HTTPHandler {
         switch request.context {
         case let call as Call:
             let deadline = request.deadline
+            let trace =
+                configuration.tracer == nil ? nil : TraceRecord(queued: request.queuedAt, bodyFormat: call.bodyFormat)
             // The body leaves the request here: after decoding, only tensors used in place hold it.
             let body = request.body
             _ = consume request
-            return run(call, body: consume body, deadline: deadline)
+            var response = run(call, body: consume body, deadline: deadline, trace: trace)
+            if let trace {
+                trace.finished = DispatchTime.now().uptimeNanoseconds
+                trace.problem = (response.annotation as? ProblemKind)?.kind
+                response.annotation = trace
+            }
+            return response
         case let inline as Inline:
             return answer(inline, server: request.server)
         default:
@@ -80,12 +97,19 @@ public final class GradientHandler: HTTPHandler {
     }
 
     /// A computation on a worker, answered in its front end's form.
-    private func run(_ call: Call, body: consuming RequestBody, deadline: DispatchTime) -> Response {
+    private func run(_ call: Call, body: consuming RequestBody, deadline: DispatchTime, trace: TraceRecord?) -> Response
+    {
         switch call {
         case .v1(let operation, let format):
             do {
-                return try compute(operation, body: consume body, format: format, shouldStop: Self.stopper(deadline))
-                    .response
+                return try compute(
+                    operation,
+                    body: consume body,
+                    format: format,
+                    shouldStop: Self.stopper(deadline),
+                    trace: trace
+                )
+                .response
             } catch {
                 return render(error)
             }
@@ -96,7 +120,8 @@ public final class GradientHandler: HTTPHandler {
                     operation: operation,
                     body: consume body,
                     jsonLength: jsonLength,
-                    deadline: deadline
+                    deadline: deadline,
+                    trace: trace
                 )
             } catch {
                 return render(error, as: .v2)
@@ -161,25 +186,72 @@ public final class GradientHandler: HTTPHandler {
             responseBytes: response.byteCount,
             seconds: seconds
         )
+        if let tracer = configuration.tracer {
+            // The spans, then the log line with their ids, made off microhttpd's thread (it sends
+            // the answer when this returns): from the times noted so far, none is read later.
+            let answered = TraceClock.now()
+            let (status, byteCount, annotation) = (response.status, response.byteCount, response.annotation)
+            tracing.async { [self] in
+                let ids = traceSpans(
+                    tracer,
+                    head: head,
+                    status: status,
+                    annotation: annotation,
+                    seconds: seconds,
+                    answered: answered
+                )
+                log(
+                    head: head,
+                    status: status,
+                    bodyBytes: bodyBytes,
+                    responseBytes: byteCount,
+                    seconds: seconds,
+                    trace: ids
+                )
+            }
+            return
+        }
+        log(
+            head: head,
+            status: response.status,
+            bodyBytes: bodyBytes,
+            responseBytes: response.byteCount,
+            seconds: seconds,
+            trace: nil
+        )
+    }
+
+    /// The access-log line of one answered request.
+    private func log(
+        head: RequestHead,
+        status: Int,
+        bodyBytes: Int,
+        responseBytes: Int,
+        seconds: Double,
+        trace ids: TraceIDs?
+    ) {
         if let accessLog = configuration.accessLog {
             accessLog.record(
                 head: head,
-                status: response.status,
+                status: status,
                 requestBytes: bodyBytes,
-                responseBytes: response.byteCount,
-                seconds: seconds
+                responseBytes: responseBytes,
+                seconds: seconds,
+                trace: ids
             )
             return
         }
-        logger.info(
-            "request",
-            metadata: [
-                "request.id": "\(head.requestID)", "http.method": "\(head.method)", "http.path": "\(head.path)",
-                "http.status": "\(response.status)", "http.request_bytes": "\(bodyBytes)",
-                "http.response_bytes": "\(response.byteCount)",
-                "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
-            ]
-        )
+        var metadata: Logger.Metadata = [
+            "request.id": "\(head.requestID)", "http.method": "\(head.method)", "http.path": "\(head.path)",
+            "http.status": "\(status)", "http.request_bytes": "\(bodyBytes)",
+            "http.response_bytes": "\(responseBytes)",
+            "http.duration_ms": "\(Double(Int(seconds * 1e6)) / 1e3)",
+        ]
+        if let ids {
+            metadata["trace_id"] = "\(ids.traceID)"
+            metadata["span_id"] = "\(ids.spanID)"
+        }
+        logger.info("request", metadata: metadata)
     }
 
     /// Every error answer goes through here, whichever front end: a 5xx other than 503 (which is
@@ -188,6 +260,8 @@ public final class GradientHandler: HTTPHandler {
         if problem.status >= 500 && problem.status != 503 {
             logger.error("internal error", metadata: ["problem.detail": "\(problem.detail)"])
         }
-        return renderer.response(for: problem)
+        var response = renderer.response(for: problem)
+        if configuration.tracer != nil { response.annotation = ProblemKind(kind: problem.kind) }
+        return response
     }
 }

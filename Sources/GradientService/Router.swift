@@ -31,6 +31,17 @@ enum Route: Sendable, Equatable {
         }
     }
 
+    /// The pattern `path` matches, as `patterns` writes it (a span's `http.route`); nil when no
+    /// route has it.
+    static func pattern(of path: String) -> String? {
+        switch Route(path: path) {
+        case nil: nil
+        case .v2(let route): route.pattern
+        case .page(let page) where page.path.hasPrefix("/ui/js/"): Page.modulePattern
+        default: path
+        }
+    }
+
     /// Every path this server answers, as `openapi.yaml` writes them (a test holds the two equal).
     static let patterns =
         ["/v1/gradients", "/v1/forward", "/v1/gradcheck", "/livez", "/healthz", "/readyz", "/openapi.yaml", "/metrics"]
@@ -42,6 +53,14 @@ enum Call: Sendable {
     case v1(Operation, BodyFormat)
     /// `jsonLength`: the JSON part's length when the body is binary.
     case v2(model: String, Operation, jsonLength: Int?)
+
+    /// The body's form, for a span: `json` or `binary`.
+    var bodyFormat: String {
+        switch self {
+        case .v1(_, .json), .v2(_, _, nil): "json"
+        case .v1(_, .binary), .v2(_, _, .some): "binary"
+        }
+    }
 }
 
 /// A route answered on the I/O thread, as accepted from its head.

@@ -78,13 +78,14 @@ final class Exchange: @unchecked Sendable {
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
 
     /// The request, which takes the body with it: from here on only the handler holds the bytes.
-    func takeRequest(timeout: Double, server: any ServerStatus) -> Request {
+    func takeRequest(timeout: Double, server: any ServerStatus, queuedAt: DispatchTime? = nil) -> Request {
         defer { body = nil }
         return Request(
             head: head,
             body: body ?? RequestBody(),
             context: accepted?.context,
             deadline: started + timeout,
+            queuedAt: queuedAt,
             server: server
         )
     }

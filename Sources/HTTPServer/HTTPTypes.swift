@@ -128,6 +128,9 @@ public struct Request: Sendable {
     public var context: (any Sendable)?
     /// When the handler should give up (`requestTimeout` after the head arrived).
     public var deadline: DispatchTime
+    /// When the request was queued for a worker (nil when it runs inline): its wait is the
+    /// difference to when the handler starts.
+    public var queuedAt: DispatchTime? = nil
     /// The server's state, for readiness answers and metrics.
     public var server: any ServerStatus
 }
@@ -157,6 +160,9 @@ public struct Response: Sendable {
     public var byteCount: Int { tail.reduce(body.count) { $0 + $1.count } }
     /// Close the connection after this response (e.g. while draining).
     public var closeConnection = false
+    /// What the handler wants back in `didRespond` with this response (say, a trace's timings);
+    /// never sent.
+    public var annotation: (any Sendable)? = nil
 
     public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status

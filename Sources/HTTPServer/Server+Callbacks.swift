@@ -106,10 +106,11 @@ let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _
         MHD_suspend_connection(connection)
         let handler = server.handler
         let timeout = server.configuration.requestTimeout
+        let queued = DispatchTime.now()
         server.pool.run {
             // The request (and its body) is made here, not captured by this job: the job stays in
             // the pool's queue after it runs, and must not keep a large body alive there.
-            exchange.response = handler.handle(exchange.takeRequest(timeout: timeout, server: server))
+            exchange.response = handler.handle(exchange.takeRequest(timeout: timeout, server: server, queuedAt: queued))
             MHD_resume_connection(exchange.connection)
             // From here on, neither the connection nor the exchange's C side may be touched.
             server.inFlight.subtract(1, ordering: .acquiringAndReleasing)

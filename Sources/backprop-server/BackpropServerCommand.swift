@@ -4,6 +4,7 @@ import GradientService
 import HTTPServer
 import Logging
 import ProcessTuning
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -80,6 +81,14 @@ struct BackpropServerCommand: ParsableCommand {
         }
         var logger = Logger(label: "backprop-server") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let telemetry: Telemetry?
+        do {
+            telemetry = try Telemetry.read { name in getenv(name).map { String(cString: $0) } }
+        } catch {
+            let line = Array("Error: \(error)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(64)
+        }
 
         let core = blasCore == "auto" ? BLASTuning.betterCore(current: BLASTuning.coreName) : nil
         let restart = Restart.environment(blasCore: core)
@@ -101,6 +110,18 @@ struct BackpropServerCommand: ParsableCommand {
         service.protectMetrics = access.protectMetrics.isOn
         // The access log is written at info, by the writer that keeps it cheap (same layout).
         if logger.logLevel <= .info { service.accessLog = AccessLog(label: logger.label) }
+        var export: TraceExport?
+        if let telemetry {
+            do {
+                export = try TraceExport(telemetry, logger: logger)
+            } catch {
+                let line = Array("Error: \(error)\n".utf8)
+                _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                throw ExitCode(64)
+            }
+            service.tracer = export?.tracer
+        }
+        service.urlScheme = listen.tlsCert.isEmpty ? "http" : "https"
         let handler = GradientHandler(configuration: service, logger: logger)
 
         var http = ServerConfiguration()
@@ -130,6 +151,7 @@ struct BackpropServerCommand: ParsableCommand {
                 "http.host": "\(listen.host)", "http.port": "\(server.port)", "workers": "\(threads.workers)",
                 "tls": "\(!listen.tlsCert.isEmpty)",
                 "blas.core": "\(BLASTuning.coreName)",
+                "tracing": "\(telemetry?.environment["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? "off")",
             ]
         )
 
@@ -145,6 +167,10 @@ struct BackpropServerCommand: ParsableCommand {
         logger.notice("draining", metadata: ["drain_timeout_s": "\(connections.drainTimeout)"])
         let clean = server.stop()
         for source in signals { source.cancel() }
+        // The spans of the last requests: exported, or given up after two seconds.
+        if let export, !export.stop(waitingAtMost: 2) {
+            logger.warning("tracing: spans still queued at exit were lost")
+        }
         logger.notice(clean ? "stopped" : "stopped with requests still in flight")
         if !clean { throw ExitCode(1) }
     }

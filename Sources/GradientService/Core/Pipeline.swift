@@ -1,5 +1,6 @@
 import Backprop
 import Dispatch
+import WireFormat
 
 /// What one operation computed, for a front end to write its answer from.
 enum Outcome<S: BLASScalar> {
@@ -14,8 +15,18 @@ extension GradientHandler {
     func run<S: BLASScalar>(
         _ operation: Operation,
         _ request: GradientRequest<S>,
-        shouldStop: @escaping () -> Bool
+        shouldStop: @escaping () -> Bool,
+        trace: TraceRecord? = nil
     ) throws(Fault) -> Outcome<S> {
+        if let trace {
+            trace.computeStarted = DispatchTime.now().uptimeNanoseconds
+            trace.operation = operation.rawValue
+            trace.layers = request.network.layers.count
+            trace.batchSize = request.inputs.rows
+            trace.dtype = S.dtype.rawValue
+            trace.multiplyAdds = request.network.multiplyAddsPerSample &* request.inputs.rows
+        }
+        defer { trace?.computeEnded = DispatchTime.now().uptimeNanoseconds }
         if shouldStop() { throw Fault(.network, .timedOut) }
         let outcome: Outcome<S>
         switch operation {

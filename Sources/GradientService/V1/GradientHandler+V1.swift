@@ -17,9 +17,20 @@ extension GradientHandler {
         format: BodyFormat = .json,
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
+        try compute(operation, body: body, format: format, shouldStop: shouldStop, trace: nil)
+    }
+
+    /// The same, noting its phases' times in `trace` (when tracing).
+    func compute(
+        _ operation: Operation,
+        body: consuming RequestBody,
+        format: BodyFormat,
+        shouldStop: @escaping () -> Bool,
+        trace: TraceRecord?
+    ) throws(Problem) -> Encoded {
         let decoded = try decode(operation, body.bytes, format: format, owner: body)
         _ = consume body
-        return try answer(operation, decoded, shouldStop: shouldStop)
+        return try answer(operation, decoded, shouldStop: shouldStop, trace: trace)
     }
 
     /// The same from bytes the caller keeps valid until this returns (nothing is used in place).
@@ -29,28 +40,35 @@ extension GradientHandler {
         format: BodyFormat = .json,
         shouldStop: @escaping () -> Bool = { false }
     ) throws(Problem) -> Encoded {
-        try answer(operation, try decode(operation, bytes, format: format, owner: nil), shouldStop: shouldStop)
+        try answer(
+            operation,
+            try decode(operation, bytes, format: format, owner: nil),
+            shouldStop: shouldStop,
+            trace: nil
+        )
     }
 
     private func answer(
         _ operation: Operation,
         _ decoded: Decoded,
-        shouldStop: @escaping () -> Bool
+        shouldStop: @escaping () -> Bool,
+        trace: TraceRecord?
     ) throws(Problem) -> Encoded {
         switch decoded {
-        case .float32(let request): return try answer(operation, request, shouldStop: shouldStop)
-        case .float64(let request): return try answer(operation, request, shouldStop: shouldStop)
+        case .float32(let request): return try answer(operation, request, shouldStop: shouldStop, trace: trace)
+        case .float64(let request): return try answer(operation, request, shouldStop: shouldStop, trace: trace)
         }
     }
 
     private func answer<S: BLASScalar>(
         _ operation: Operation,
         _ request: GradientRequest<S>,
-        shouldStop: @escaping () -> Bool
+        shouldStop: @escaping () -> Bool,
+        trace: TraceRecord?
     ) throws(Problem) -> Encoded {
         let outcome: Outcome<S>
         do {
-            outcome = try run(operation, request, shouldStop: shouldStop)
+            outcome = try run(operation, request, shouldStop: shouldStop, trace: trace)
         } catch {
             throw Problem(error, retryAfter: configuration.retryAfterSeconds)
         }

@@ -91,9 +91,10 @@ extension GradientHandler {
         operation: Operation,
         body: consuming RequestBody,
         jsonLength: Int?,
-        deadline: DispatchTime
+        deadline: DispatchTime,
+        trace: TraceRecord? = nil
     ) throws(Problem) -> Response {
-        let prepared = try prepare(
+        var prepared = try prepare(
             operation,
             bytes: body.bytes,
             owner: body,
@@ -101,6 +102,7 @@ extension GradientHandler {
             deadline: deadline
         )
         _ = consume body
+        prepared.trace = trace
         return try answer(prepared, model: model)
     }
 
@@ -116,6 +118,8 @@ extension GradientHandler {
         var shouldStop: () -> Bool
         /// The client's `timeout` (µs) when it is what ends the request, for the 503's message.
         var clientTimeout: Int?
+        /// Where the phases' times go, when tracing.
+        var trace: TraceRecord? = nil
     }
 
     /// Reads `bytes` and assembles the request; the parsed JSON lives only in here. `owner` keeps
@@ -195,7 +199,7 @@ extension GradientHandler {
         let operation = prepared.selection.operation
         let outcome: Outcome<S>
         do {
-            outcome = try run(operation, request, shouldStop: prepared.shouldStop)
+            outcome = try run(operation, request, shouldStop: prepared.shouldStop, trace: prepared.trace)
         } catch {
             var problem = Problem(v2: error, retryAfter: configuration.retryAfterSeconds)
             if error.reason == .timedOut, let timeout = prepared.clientTimeout {

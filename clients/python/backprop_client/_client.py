@@ -13,6 +13,13 @@ import numpy as np
 from . import _wire
 from ._errors import ProblemError
 
+try:  # OpenTelemetry is optional: `pip install backprop-client[otel]` (or any opentelemetry-api).
+    from opentelemetry.propagate import inject as _inject
+except ImportError:  # pragma: no cover - exercised by the tests without it
+    _inject = None
+
+
+
 Body = Mapping[str, Any]
 URLs = Union[str, Sequence[str]]
 
@@ -140,6 +147,10 @@ class _Base:
         headers = dict(extra)
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
+        # The caller's trace, when OpenTelemetry is installed and a span is current: W3C
+        # traceparent (and tracestate), so the server's spans join it.
+        if _inject is not None:
+            _inject(headers)
         return headers
 
     def _elsewhere(self, attempt: int, index: int) -> Optional[Tuple[int, int]]:

@@ -267,3 +267,28 @@ def test_the_readme_examples_run(server, second):
     for block in blocks:
         result = subprocess.run([sys.executable, "-c", block], env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, block + result.stderr
+
+
+def test_the_callers_trace_goes_with_each_request_when_opentelemetry_is_installed(server, monkeypatch):
+    from opentelemetry import context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    import backprop_client._client as module
+
+    trace_id, span_id = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+    current = SpanContext(trace_id=int(trace_id, 16), span_id=int(span_id, 16), is_remote=False,
+                          trace_flags=TraceFlags(TraceFlags.SAMPLED))
+    sent = []
+    with Client(server.url) as client:
+        client._http.event_hooks["request"] = [lambda r: sent.append(r.headers.get("traceparent"))]
+        token = context.attach(trace.set_span_in_context(NonRecordingSpan(current)))
+        try:
+            client.gradients(example())
+        finally:
+            context.detach(token)
+        # No current span: nothing is added.
+        client.gradients(example())
+        # Without OpenTelemetry installed the client works as before.
+        monkeypatch.setattr(module, "_inject", None)
+        client.gradients(example())
+    assert sent == [f"00-{trace_id}-{span_id}-01", None, None]
