@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tracing's cost: wrk on loopback against the release server with tracing off (no endpoint) and on
 # at 100% sampling (OTEL_TRACES_SAMPLER=always_on, every request with a sampled traceparent),
-# exporting to a local OTLP/HTTP sink, alternated off, on, off, on… in one run. Prints one
-# markdown row per round and case, then the medians. Usage: bench/tracing.sh [SECONDS] [ROUNDS]
+# exporting to a local OTLP/HTTP sink, alternated off, on, off, on… in one run; with BEFORE_BIN, a
+# build from before tracing first in each round ("before"). Prints one markdown row per round and
+# case, then the medians. Usage: [BEFORE_BIN=…] bench/tracing.sh [SECONDS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-8}"; rounds="${2:-3}"
@@ -20,7 +21,9 @@ class H(BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+        # An empty ExportTraceServiceResponse: zero bytes of protobuf.
+        self.send_response(200); self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0"); self.end_headers()
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 sink=$!
@@ -33,16 +36,17 @@ for round in $(seq "$rounds"); do
   for case in tiny-nested medium-nested; do
     request "$case"
     conns="$(connections "$case")"
-    for mode in off on; do
+    for mode in ${BEFORE_BIN:+before} off on; do
       port="$(free_port)"
       if [ "$mode" = on ]; then
         start_server env OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=always_on \
           "$bin" --port "$port" --log-level error --queue-capacity 256
-        extra="$traced"
+      elif [ "$mode" = before ]; then
+        start_server "$BEFORE_BIN" --port "$port" --log-level error --queue-capacity 256
       else
         start_server "$bin" --port "$port" --log-level error --queue-capacity 256
-        extra="$traced"
       fi
+      extra="$traced"  # the same request bytes in every mode
       pid=$server_pid
       wait_up "$port"
       r="$(run_wrk "$port" "$conns" "$seconds")"
@@ -59,9 +63,13 @@ for line in sys.stdin:
     case, mode, rps = line.split()
     rows.setdefault((case, mode), []).append(float(rps))
 print()
-print("| case | off req/s (median) | on req/s (median) | on / off |")
-print("|---|---|---|---|")
+before = any(mode == "before" for _, mode in rows)
+print("| case |" + (" before req/s |" if before else "") + " off req/s | on req/s |" + (" off / before |" if before else "") + " on / off |")
+print("|---|---|---|---|" + ("---|---|" if before else ""))
 for case in ("tiny-nested", "medium-nested"):
-    off, on = statistics.median(rows[(case, "off")]), statistics.median(rows[(case, "on")])
-    print(f"| {case} | {off:.0f} | {on:.0f} | {on / off:.3f} |")
+    m = {mode: statistics.median(v) for (c, mode), v in rows.items() if c == case}
+    b, off, on = m.get("before"), m["off"], m["on"]
+    cells = ([f"{b:.0f}"] if before else []) + [f"{off:.0f}", f"{on:.0f}"]
+    cells += ([f"{off / b:.3f}"] if before else []) + [f"{on / off:.3f}"]
+    print(f"| {case} | " + " | ".join(cells) + " |")
 '
