@@ -1,7 +1,8 @@
 # backprop-server: build with the official Swift image, run on slim Debian as a non-root user.
 #   docker build -t backprop-server .
 #   docker run -p 8080:8080 backprop-server
-# Configuration is by environment variable (BACKPROP_*; `backprop-server --help` lists them).
+# Configuration is by environment variable (BACKPROP_*; `backprop-server --help` lists them);
+# traces by OpenTelemetry's own (OTEL_EXPORTER_OTLP_ENDPOINT and others: docs/observability.md).
 
 FROM swift:6.3.1-bookworm AS build
 WORKDIR /src

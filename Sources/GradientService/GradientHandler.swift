@@ -2,6 +2,7 @@ import Backprop
 import Dispatch
 import HTTPServer
 import Logging
+import Synchronization
 import Tracing
 import WireFormat
 
@@ -36,6 +37,23 @@ public final class GradientHandler: HTTPHandler {
     let logger: Logger
     /// Where spans are made and traced requests logged, in the order answered (when tracing).
     let tracing = DispatchQueue(label: "backprop.tracing")
+    /// Answers waiting on `tracing`, bounded like the worker queue: past `maxPendingTraces` a
+    /// request's spans are dropped (and counted) rather than held, with its headers, in memory.
+    let pendingTraces = Atomic<Int>(0)
+    let droppedTraces = Atomic<Int>(0)
+    static let maxPendingTraces = 4096
+
+    /// Whether an answer gets spans: every computation, and a request answered on the I/O thread
+    /// (health, metrics, the spec, the page) only when its caller traces it, so probes and scrapes
+    /// do not start a trace each.
+    func tracesAnswer(to head: RequestHead) -> Bool {
+        guard let route = Route(path: head.path), Inline(route) != nil else { return true }
+        return head.headers["traceparent"] != nil
+    }
+
+    /// Waits until every answered request's spans are made and its line logged: before the
+    /// exporter's last flush at shutdown.
+    public func flushTracing() { tracing.sync {} }
     public let metrics: ServiceMetrics
 
     public init(configuration: Configuration, logger: Logger, metrics: ServiceMetrics = ServiceMetrics()) {
@@ -186,7 +204,9 @@ public final class GradientHandler: HTTPHandler {
             responseBytes: response.byteCount,
             seconds: seconds
         )
-        if let tracer = configuration.tracer {
+        if let tracer = configuration.tracer, tracesAnswer(to: head),
+            pendingTraces.add(1, ordering: .relaxed).newValue <= Self.maxPendingTraces
+        {
             // The spans, then the log line with their ids, made off microhttpd's thread (it sends
             // the answer when this returns): from the times noted so far, none is read later.
             let answered = TraceClock.now()
@@ -208,8 +228,21 @@ public final class GradientHandler: HTTPHandler {
                     seconds: seconds,
                     trace: ids
                 )
+                pendingTraces.subtract(1, ordering: .relaxed)
             }
             return
+        } else if configuration.tracer != nil, tracesAnswer(to: head) {
+            // Past the bound: this request's spans are dropped, its line written here, without ids.
+            pendingTraces.subtract(1, ordering: .relaxed)
+            let dropped = droppedTraces.add(1, ordering: .relaxed).newValue
+            if dropped == 1 || dropped % 10_000 == 0 {
+                logger.warning(
+                    "tracing is behind: a request's spans were dropped",
+                    metadata: [
+                        "tracing.dropped_total": "\(dropped)", "tracing.pending_max": "\(Self.maxPendingTraces)",
+                    ]
+                )
+            }
         }
         log(
             head: head,

@@ -121,6 +121,22 @@ struct BackpropServerCommand: ParsableCommand {
             }
             service.tracer = export?.tracer
         }
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let eq = text.firstIndex(of: "=") {
+                environment[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            entry += 1
+        }
+        let ignored = Telemetry.ignored(in: environment)
+        if !ignored.isEmpty {
+            logger.warning(
+                "these OpenTelemetry variables are not read here (docs/observability.md lists those that are)",
+                metadata: ["ignored": "\(ignored.joined(separator: " "))"]
+            )
+        }
         service.urlScheme = listen.tlsCert.isEmpty ? "http" : "https"
         let handler = GradientHandler(configuration: service, logger: logger)
 
@@ -167,9 +183,10 @@ struct BackpropServerCommand: ParsableCommand {
         logger.notice("draining", metadata: ["drain_timeout_s": "\(connections.drainTimeout)"])
         let clean = server.stop()
         for source in signals { source.cancel() }
-        // The spans of the last requests: exported, or given up after two seconds.
-        if let export, !export.stop(waitingAtMost: 2) {
-            logger.warning("tracing: spans still queued at exit were lost")
+        // The spans of the last requests: made, then exported or given up after two seconds.
+        if let export {
+            handler.flushTracing()
+            if !export.stop(waitingAtMost: 2) { logger.warning("tracing: spans still queued at exit were lost") }
         }
         logger.notice(clean ? "stopped" : "stopped with requests still in flight")
         if !clean { throw ExitCode(1) }

@@ -45,18 +45,27 @@ struct Telemetry: Equatable {
             default: throw BadVariable(name: "OTEL_SDK_DISABLED", value: v, expected: "true or false")
             }
         }
-        if let v = env["OTEL_EXPORTER_OTLP_PROTOCOL"], !protocols.contains(v) {
-            let why = v == "grpc" ? " (this server exports over HTTP only)" : ""
+        // Enumerated values are case-insensitive, says the specification: passed on lower-cased.
+        if let v = env["OTEL_EXPORTER_OTLP_PROTOCOL"] {
+            guard protocols.contains(v.lowercased()) else {
+                let why = v.lowercased() == "grpc" ? " (this server exports over HTTP only)" : ""
+                throw BadVariable(
+                    name: "OTEL_EXPORTER_OTLP_PROTOCOL",
+                    value: v,
+                    expected: "http/protobuf or http/json\(why)"
+                )
+            }
+            env["OTEL_EXPORTER_OTLP_PROTOCOL"] = v.lowercased()
+        }
+        let sampler = (env["OTEL_TRACES_SAMPLER"] ?? "parentbased_always_on").lowercased()
+        guard samplers.contains(sampler) else {
             throw BadVariable(
-                name: "OTEL_EXPORTER_OTLP_PROTOCOL",
-                value: v,
-                expected: "http/protobuf or http/json\(why)"
+                name: "OTEL_TRACES_SAMPLER",
+                value: env["OTEL_TRACES_SAMPLER"] ?? sampler,
+                expected: samplers.joined(separator: ", ")
             )
         }
-        let sampler = env["OTEL_TRACES_SAMPLER"] ?? "parentbased_always_on"
-        guard samplers.contains(sampler) else {
-            throw BadVariable(name: "OTEL_TRACES_SAMPLER", value: sampler, expected: samplers.joined(separator: ", "))
-        }
+        if env["OTEL_TRACES_SAMPLER"] != nil { env["OTEL_TRACES_SAMPLER"] = sampler }
         if let v = env["OTEL_TRACES_SAMPLER_ARG"] {
             if sampler.hasSuffix("traceidratio") {
                 guard let ratio = Double(v), ratio >= 0, ratio <= 1 else {
@@ -95,6 +104,13 @@ struct Telemetry: Equatable {
             return !authority.isEmpty && !authority.contains(" ")
         }
         return false
+    }
+
+    /// `OTEL_*` variables set in `environment` that this server does not read (the specification
+    /// has many more: headers, certificates, per-signal endpoints, batch settings…): said once at
+    /// start, so that none is thought to be in effect.
+    static func ignored(in environment: [String: String]) -> [String] {
+        environment.keys.filter { $0.hasPrefix("OTEL_") && !variables.contains($0) }.sorted()
     }
 
     /// Whether a service name is given (`OTEL_SERVICE_NAME`, or `service.name` in the resource).

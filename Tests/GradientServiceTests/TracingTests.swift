@@ -35,6 +35,26 @@ struct TracingTests {
         }
     }
 
+    @Test("tracestate is checked by the W3C grammar; a later traceparent version reaches the tracer as 00")
+    func tracestate() {
+        for good in ["", "a=1", "vendor=abc, b@c=x y,,", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "k_-*/=v"] {
+            #expect(TraceHeaders.isValid(tracestate: good), "\(good)")
+        }
+        let tooMany = (0..<33).map { "k\($0)=v" }.joined(separator: ",")
+        for bad in [
+            "a", "=1", "A=1", "a=", "a=1=2", "1a=b", "a@=b", "a=\u{7f}", tooMany,
+            "2026-12-02T09:44:34+0000 info backprop-server: forged",
+        ] {
+            #expect(!TraceHeaders.isValid(tracestate: bad), "\(bad)")
+        }
+        var head = RequestHead(method: .get, path: "/livez")
+        head.headers.append(name: "traceparent", value: "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x")
+        head.headers.append(name: "tracestate", value: "a=1,B=2")
+        let carrier = TraceHeaders(head)
+        #expect(carrier.traceparent == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        #expect(carrier.tracestate == nil)
+    }
+
     @Test("a host header splits into address and port")
     func host() {
         #expect(GradientHandler.split(host: "example.com:8080") == ("example.com", 8080))
@@ -134,8 +154,29 @@ struct TracingTests {
         #expect(try server.client().request("GET", "/nope").status == 404)
         spans = Self.spans(tracer, count: 1)
         root = try #require(spans.first { $0.kind == .server })
-        #expect(root.status == nil && root.attributes["http.route"] == nil)
+        #expect(root.status == nil && root.attributes["http.route"] == nil && root.attributes["error.type"] == nil)
         #expect(root.operationName == "GET")
+        tracer.clearFinishedSpans()
+        // A method the conventions do not name: `_OTHER`, and a span named `HTTP`.
+        #expect(try server.client().request("BREW", "/v1/gradients").status == 405)
+        root = try #require(Self.spans(tracer, count: 1).first { $0.kind == .server })
+        #expect(root.operationName == "HTTP")
+        #expect(root.attributes["http.request.method"]?.toSpanAttribute() == "_OTHER")
+        #expect(root.attributes["http.request.method_original"]?.toSpanAttribute() == "BREW")
+    }
+
+    @Test("probes and scrapes get spans only when their caller traces them")
+    func probes() throws {
+        let tracer = InMemoryTracer()
+        let server = try LiveServer { service, _ in service.tracer = tracer }
+        let client = try server.client()
+        #expect(try client.request("GET", "/livez").status == 200)
+        #expect(try client.request("GET", "/metrics").status == 200)
+        #expect(try client.request("GET", "/readyz", headers: [("traceparent", Self.valid)]).status == 200)
+        let spans = Self.spans(tracer, count: 1)
+        usleep(100_000)
+        #expect(tracer.finishedSpans.map(\.operationName) == ["GET /readyz"])
+        #expect(spans.count == 1)
     }
 
     @Test("the access log line of a traced request carries its span's ids")
@@ -150,8 +191,14 @@ struct TracingTests {
         }
         #expect(try server.post("/v1/gradients", Self.tiny).status == 200)
         let root = try #require(Self.spans(tracer, count: 5).last)
+        // Written after the spans; the pipe is read without blocking, so a missing line fails.
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = read(fds[0], &buffer, buffer.count)
+        var n = -1
+        for _ in 0..<400 where n <= 0 {
+            n = read(fds[0], &buffer, buffer.count)
+            if n <= 0 { usleep(5000) }
+        }
         close(fds[1])
         let line = String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
         #expect(line.contains(" span_id=\(root.spanID) trace_id=\(root.traceID) [GradientService] request"), "\(line)")

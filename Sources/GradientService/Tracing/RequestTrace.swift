@@ -75,19 +75,60 @@ struct TraceParent: Equatable {
     private static func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : c - 0x61 + 10 }
 }
 
-/// The carrier a tracer extracts the caller's context from: only `traceparent` (when valid) and
-/// `tracestate` (when it has one), never the request's other headers, so nothing else (a token)
-/// can reach a tracer's logs.
+/// The carrier a tracer extracts the caller's context from: only `traceparent` (when valid, as
+/// version 00, which is what a later version's first fields are) and `tracestate` (when valid by
+/// the W3C grammar; an invalid one is dropped and the parent kept, as the specification says),
+/// never the request's other headers. So nothing else (a token), and no text the tracer would
+/// refuse (and log), reaches it.
 struct TraceHeaders: Sendable {
     var traceparent: String?
     var tracestate: String?
 
     init(_ head: RequestHead) {
-        if let value = head.headers["traceparent"], TraceParent(value) != nil {
-            traceparent = value
-            // At most 32 members of at most 256 bytes each, says the specification: 8 KiB.
-            if let state = head.headers["tracestate"], state.utf8.count <= 8192 { tracestate = state }
+        guard let value = head.headers["traceparent"], TraceParent(value) != nil else { return }
+        traceparent = "00" + value.utf8.dropFirst(2).prefix(53).map { String(UnicodeScalar($0)) }.joined()
+        if let state = head.headers["tracestate"], Self.isValid(tracestate: state) { tracestate = state }
+    }
+
+    /// W3C `tracestate`: at most 32 comma-separated members (empty ones allowed), each
+    /// `key=value`; a key is `[a-z][a-z0-9_*/-]{0,255}` or `tenant@system`; a value is 1 to 256
+    /// printable ASCII characters other than `,` and `=`, not ending in a space.
+    static func isValid(tracestate: String) -> Bool {
+        let bytes = Array(tracestate.utf8)
+        guard bytes.count <= 8192 else { return false }
+        var members = 0
+        for raw in bytes.split(separator: 0x2C, omittingEmptySubsequences: false) {
+            var member = raw[...]
+            while let c = member.first, c == 0x20 || c == 0x09 { member = member.dropFirst() }
+            while let c = member.last, c == 0x20 || c == 0x09 { member = member.dropLast() }
+            if member.isEmpty { continue }
+            members += 1
+            guard members <= 32, let eq = member.firstIndex(of: 0x3D) else { return false }
+            let key = member[..<eq]
+            let value = member[member.index(after: eq)...]
+            guard isKey(key), (1...256).contains(value.count), value.last != 0x20,
+                value.allSatisfy({ (0x20...0x7E).contains($0) && $0 != 0x2C && $0 != 0x3D })
+            else { return false }
         }
+        return true
+    }
+
+    private static func isKey(_ key: ArraySlice<UInt8>) -> Bool {
+        func keyByte(_ c: UInt8) -> Bool {
+            (0x61...0x7A).contains(c) || (0x30...0x39).contains(c) || c == 0x5F || c == 0x2D || c == 0x2A
+                || c == 0x2F
+        }
+        if let at = key.firstIndex(of: 0x40) {
+            let tenant = key[..<at]
+            let system = key[key.index(after: at)...]
+            guard (1...241).contains(tenant.count), (1...14).contains(system.count),
+                let t = tenant.first, (0x61...0x7A).contains(t) || (0x30...0x39).contains(t),
+                let s = system.first, (0x61...0x7A).contains(s)
+            else { return false }
+            return tenant.allSatisfy(keyByte) && system.allSatisfy(keyByte)
+        }
+        guard (1...256).contains(key.count), let first = key.first, (0x61...0x7A).contains(first) else { return false }
+        return key.allSatisfy(keyByte)
     }
 
     struct Extractor: Tracing.Extractor {
@@ -160,9 +201,12 @@ extension GradientHandler {
         var context = ServiceContext.topLevel
         tracer.extract(TraceHeaders(head), into: &context, using: TraceHeaders.Extractor())
         let route = Route.pattern(of: head.path)
-        let method = head.method.name
+        // The conventions' known methods by name; any other is `_OTHER` (and the span `HTTP`),
+        // so a client cannot mint span names.
+        let known = Self.knownMethods.contains(head.method.name)
+        let method = known ? head.method.name : "_OTHER"
         let span = tracer.startSpan(
-            route.map { "\(method) \($0)" } ?? method,
+            known ? (route.map { "\(method) \($0)" } ?? method) : "HTTP",
             context: context,
             ofKind: .server,
             at: at(startUptime)
@@ -170,6 +214,7 @@ extension GradientHandler {
         let problem = record?.problem ?? (annotation as? ProblemKind)?.kind
         span.updateAttributes { a in
             a["http.request.method"] = method
+            if !known { a["http.request.method_original"] = head.method.name }
             if let route { a["http.route"] = route }
             a["http.response.status_code"] = status
             a["url.scheme"] = configuration.urlScheme
@@ -180,7 +225,6 @@ extension GradientHandler {
                 if let port { a["server.port"] = port }
             }
             if let agent = head.headers["user-agent"] { a["user_agent.original"] = agent }
-            if status >= 400 { a["error.type"] = String(status) }
             if let record {
                 if let v = record.operation { a["backprop.operation"] = v }
                 if let v = record.bodyFormat { a["backprop.body_format"] = v }
@@ -194,6 +238,7 @@ extension GradientHandler {
         // event naming the problem's kind (never its detail, which may quote the request).
         if [413, 422].contains(status) || status >= 500 {
             let kind = problem ?? "http-\(status)"
+            span.attributes["error.type"] = String(status)
             span.addEvent(
                 SpanEvent(name: "request.\(kind)", at: at(endUptime), attributes: ["problem.kind": "\(kind)"])
             )
@@ -223,6 +268,11 @@ extension GradientHandler {
         }
         return nil
     }
+
+    /// The methods OpenTelemetry's HTTP conventions name.
+    static let knownMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ]
 
     /// `host[:port]` or `[v6]:port` from a Host header.
     static func split(host: String) -> (String, Int?) {

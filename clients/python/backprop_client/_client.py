@@ -18,8 +18,6 @@ try:  # OpenTelemetry is optional: `pip install backprop-client[otel]` (or any o
 except ImportError:  # pragma: no cover - exercised by the tests without it
     _inject = None
 
-
-
 Body = Mapping[str, Any]
 URLs = Union[str, Sequence[str]]
 
