@@ -27,7 +27,7 @@ mutations=(
   "Sources/WireFormat/JSONParser.swift|s/            items.append(contentsOf: part)/            if k > 0 { items.append(contentsOf: part) }/|parallel reader drops a piece"
   "Sources/WireFormat/TensorEncoding.swift|s/            if k > 0 { bytes.append(UInt8(ascii: \",\")) }/            if k > 1 { bytes.append(UInt8(ascii: \",\")) }/|parallel writer drops a comma"
 )
-swift build --build-tests >/dev/null 2>&1
+swift build --disable-default-traits --build-tests >/dev/null 2>&1
 survived=0
 for m in "${mutations[@]}"; do
   IFS='|' read -r file expr what <<<"$m"
@@ -36,8 +36,8 @@ for m in "${mutations[@]}"; do
   if cmp -s "$file" "$file.orig"; then
     echo "NOT APPLIED  $what ($file)"; survived=$((survived + 1)); mv "$file.orig" "$file"; continue
   fi
-  if swift build --build-tests >/dev/null 2>&1 \
-    && timeout 300 swift test --skip-build --filter WireFormatTests >/dev/null 2>&1; then
+  if swift build --disable-default-traits --build-tests >/dev/null 2>&1 \
+    && timeout 300 swift test --disable-default-traits --skip-build --filter WireFormatTests >/dev/null 2>&1; then
     echo "SURVIVED     $what"; survived=$((survived + 1))
   else
     echo "caught       $what"
