@@ -46,8 +46,8 @@ public final class GradientHandler: HTTPHandler {
     /// Whether an answer gets spans: every computation, and a request answered on the I/O thread
     /// (health, metrics, the spec, the page) only when its caller traces it, so probes and scrapes
     /// do not start a trace each.
-    func tracesAnswer(to head: RequestHead) -> Bool {
-        guard let route = Route(path: head.path), Inline(route) != nil else { return true }
+    static func traces(_ route: Route?, _ head: RequestHead) -> Bool {
+        guard let route, Inline(route) != nil else { return true }
         return head.headers["traceparent"] != nil
     }
 
@@ -204,17 +204,41 @@ public final class GradientHandler: HTTPHandler {
             responseBytes: response.byteCount,
             seconds: seconds
         )
-        if let tracer = configuration.tracer, tracesAnswer(to: head),
-            pendingTraces.add(1, ordering: .relaxed).newValue <= Self.maxPendingTraces
-        {
+        // The path is routed once more here, only when tracing: for the span's route and for
+        // whether this answer is traced at all.
+        if let tracer = configuration.tracer, case let route = Route(path: head.path), Self.traces(route, head) {
+            guard pendingTraces.add(1, ordering: .relaxed).newValue <= Self.maxPendingTraces else {
+                // Past the bound: this request's spans are dropped, its line written here, without ids.
+                pendingTraces.subtract(1, ordering: .relaxed)
+                let dropped = droppedTraces.add(1, ordering: .relaxed).newValue
+                if dropped == 1 || dropped % 10_000 == 0 {
+                    logger.warning(
+                        "tracing is behind: a request's spans were dropped",
+                        metadata: [
+                            "tracing.dropped_total": "\(dropped)", "tracing.pending_max": "\(Self.maxPendingTraces)",
+                        ]
+                    )
+                }
+                log(
+                    head: head,
+                    status: response.status,
+                    bodyBytes: bodyBytes,
+                    responseBytes: response.byteCount,
+                    seconds: seconds,
+                    trace: nil
+                )
+                return
+            }
             // The spans, then the log line with their ids, made off microhttpd's thread (it sends
             // the answer when this returns): from the times noted so far, none is read later.
             let answered = TraceClock.now()
+            let pattern = route?.pattern(for: head.path)
             let (status, byteCount, annotation) = (response.status, response.byteCount, response.annotation)
             tracing.async { [self] in
                 let ids = traceSpans(
                     tracer,
                     head: head,
+                    route: pattern,
                     status: status,
                     annotation: annotation,
                     seconds: seconds,
@@ -231,18 +255,6 @@ public final class GradientHandler: HTTPHandler {
                 pendingTraces.subtract(1, ordering: .relaxed)
             }
             return
-        } else if configuration.tracer != nil, tracesAnswer(to: head) {
-            // Past the bound: this request's spans are dropped, its line written here, without ids.
-            pendingTraces.subtract(1, ordering: .relaxed)
-            let dropped = droppedTraces.add(1, ordering: .relaxed).newValue
-            if dropped == 1 || dropped % 10_000 == 0 {
-                logger.warning(
-                    "tracing is behind: a request's spans were dropped",
-                    metadata: [
-                        "tracing.dropped_total": "\(dropped)", "tracing.pending_max": "\(Self.maxPendingTraces)",
-                    ]
-                )
-            }
         }
         log(
             head: head,

@@ -33,9 +33,11 @@ enum Route: Sendable, Equatable {
 
     /// The pattern `path` matches, as `patterns` writes it (a span's `http.route`); nil when no
     /// route has it.
-    static func pattern(of path: String) -> String? {
-        switch Route(path: path) {
-        case nil: nil
+    static func pattern(of path: String) -> String? { Route(path: path)?.pattern(for: path) }
+
+    /// The pattern of this route, which `path` led to.
+    func pattern(for path: String) -> String {
+        switch self {
         case .v2(let route): route.pattern
         case .page(let page) where page.path.hasPrefix("/ui/js/"): Page.modulePattern
         default: path

@@ -121,16 +121,13 @@ struct BackpropServerCommand: ParsableCommand {
             }
             service.tracer = export?.tracer
         }
-        var environment: [String: String] = [:]
+        var names: [String] = []
         var entry = environ
         while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let eq = text.firstIndex(of: "=") {
-                environment[String(text[..<eq])] = String(text[text.index(after: eq)...])
-            }
+            names.append(String(String(cString: pointer).prefix { $0 != "=" }))
             entry += 1
         }
-        let ignored = Telemetry.ignored(in: environment)
+        let ignored = Telemetry.ignored(in: names)
         if !ignored.isEmpty {
             logger.warning(
                 "these OpenTelemetry variables are not read here (docs/observability.md lists those that are)",

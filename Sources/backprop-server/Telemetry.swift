@@ -106,11 +106,11 @@ struct Telemetry: Equatable {
         return false
     }
 
-    /// `OTEL_*` variables set in `environment` that this server does not read (the specification
+    /// `OTEL_*` variables among `names` (the environment's) that this server does not read (the specification
     /// has many more: headers, certificates, per-signal endpoints, batch settings…): said once at
     /// start, so that none is thought to be in effect.
-    static func ignored(in environment: [String: String]) -> [String] {
-        environment.keys.filter { $0.hasPrefix("OTEL_") && !variables.contains($0) }.sorted()
+    static func ignored(in names: [String]) -> [String] {
+        names.filter { $0.hasPrefix("OTEL_") && !variables.contains($0) }.sorted()
     }
 
     /// Whether a service name is given (`OTEL_SERVICE_NAME`, or `service.name` in the resource).

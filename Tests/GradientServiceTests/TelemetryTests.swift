@@ -41,7 +41,7 @@ struct TelemetryTests {
         #expect(always.namesTheService)
         #expect(try Self.read(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"])?.namesTheService == false)
         #expect(
-            Telemetry.ignored(in: ["OTEL_EXPORTER_OTLP_HEADERS": "a=b", "OTEL_SERVICE_NAME": "x", "PATH": "/"]) == [
+            Telemetry.ignored(in: ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_SERVICE_NAME", "PATH"]) == [
                 "OTEL_EXPORTER_OTLP_HEADERS"
             ]
         )

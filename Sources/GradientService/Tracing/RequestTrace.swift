@@ -86,7 +86,7 @@ struct TraceHeaders: Sendable {
 
     init(_ head: RequestHead) {
         guard let value = head.headers["traceparent"], TraceParent(value) != nil else { return }
-        traceparent = "00" + value.utf8.dropFirst(2).prefix(53).map { String(UnicodeScalar($0)) }.joined()
+        traceparent = "00" + value.dropFirst(2).prefix(53)  // validated: ASCII, one byte a character
         if let state = head.headers["tracestate"], Self.isValid(tracestate: state) { tracestate = state }
     }
 
@@ -181,6 +181,7 @@ extension GradientHandler {
     func traceSpans(
         _ tracer: any Tracer,
         head: RequestHead,
+        route: String?,
         status: Int,
         annotation: (any Sendable)?,
         seconds: Double,
@@ -200,7 +201,6 @@ extension GradientHandler {
         let endUptime = max(nowUptime, record?.finished ?? 0)
         var context = ServiceContext.topLevel
         tracer.extract(TraceHeaders(head), into: &context, using: TraceHeaders.Extractor())
-        let route = Route.pattern(of: head.path)
         // The conventions' known methods by name; any other is `_OTHER` (and the span `HTTP`),
         // so a client cannot mint span names.
         let known = Self.knownMethods.contains(head.method.name)

@@ -50,6 +50,13 @@ export const state = {
   pending: null,      // an action waiting for the token
 };
 
+// An activation's name as /v1 reads it: an alias (linear) resolved to its name (identity) through
+// the server's words; a name the words do not have, as it is.
+export function activationName(name, words) {
+  const found = words.activations.find((a) => a.name === name || (a.aliases || []).includes(name));
+  return found ? found.name : name;
+}
+
 export function layersOf(body) {
   return (body && body.network && Array.isArray(body.network.layers)) ? body.network.layers : [];
 }

@@ -3,7 +3,7 @@
 // and what it writes, as data ({quantity, layer}); the backward steps take theirs from the
 // answer's explain, as the server computed them. numbersOf() writes a step's formula for one
 // element with this request's numbers, every one taken from the request or the answer.
-import { layersOf, isNested, answerLayer, explainOf } from './state.js';
+import { layersOf, isNested, answerLayer, explainOf, activationName } from './state.js';
 
 // How a quantity of a layer is written: W^2, δ^1, y, C.
 export function symbolOf({ quantity, layer }) {
@@ -11,12 +11,6 @@ export function symbolOf({ quantity, layer }) {
     weightGradient: '∇W', biasGradient: '∇b', targets: 'y', loss: 'C' };
   const letter = letters[quantity] || quantity;
   return Number.isInteger(layer) ? letter + '^' + layer : letter;
-}
-
-// The activation's name as /v1 reads it, aliases resolved through the server's words.
-function canonical(name, words) {
-  const found = words.activations.find((a) => a.name === name || (a.aliases || []).includes(name));
-  return found ? found.name : name;
 }
 
 const G = { sigmoid: 'σ' };
@@ -33,7 +27,7 @@ export function stepsOf(body, answer, words) {
     steps.push({ kind: 'preactivation', layer: l, writes: { quantity: 'preactivation', layer: l },
       reads: [{ quantity: 'weights', layer: l }, { quantity: 'activation', layer: l - 1 }, { quantity: 'biases', layer: l }],
       formula: 'z^' + l + ' = W^' + l + ' a^' + (l - 1) + ' + b^' + l });
-    const g = canonical(layers[l - 1].activation || 'identity', words);
+    const g = activationName(layers[l - 1].activation || 'identity', words);
     steps.push({ kind: 'activation', layer: l, writes: { quantity: 'activation', layer: l },
       reads: [{ quantity: 'preactivation', layer: l }],
       formula: 'a^' + l + ' = ' + (g === 'identity' ? 'z^' + l : gName(g) + '(z^' + l + ')') });
@@ -171,7 +165,7 @@ export function numbersOf(step, body, answer, element, words) {
   const activationOf = (k) => (k === 0 ? (isNested(inputs) ? inputs : null) : answerLayer(answer, k).activation);
   const need = (m, what) => { if (!isNested(m)) throw new Error(what); return m; };
   const S = s + 1, I = i + 1, J = j + 1;
-  const name = canonical(layer.activation || 'identity', words);
+  const name = activationName(layer.activation || 'identity', words);
   const alphaOf = (lay, nm) => (lay.alpha !== undefined ? lay.alpha
     : ((words.activations.find((a) => a.name === nm) || {}).defaultAlpha));
   try {

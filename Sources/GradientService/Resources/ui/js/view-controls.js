@@ -1,7 +1,7 @@
 // The summary line, the layer picker, the menus of the API's words and the per-layer activation
 // menus: each drawn from state.
 import { $, el } from './dom.js';
-import { state, layersOf, widthsOf } from './state.js';
+import { state, layersOf, widthsOf, activationName } from './state.js';
 import { chooseLayer, chooseFocus, edit } from './actions.js';
 
 export function renderSummary() {
@@ -45,7 +45,7 @@ export function renderMenus(body) {
   // Each loss says when it does not take the output layer's activation (the server would refuse).
   const layers = layersOf(body);
   const output = layers.length ? (layers[layers.length - 1].activation || 'identity') : null;
-  const name = output && ((words.activations.find((a) => a.name === output || (a.aliases || []).includes(output)) || {}).name || output);
+  const name = output && activationName(output, words);
   for (const option of $('loss').options) {
     const loss = words.losses.find((l) => l.name === option.value);
     const takes = !name || !loss || !loss.outputs || loss.outputs.includes(name);
@@ -64,12 +64,11 @@ export function renderLayerControls(body) {
   const words = state.vocabulary;
   const container = $('layer-controls');
   container.replaceChildren();
-  // An alias (linear) shows as the name it stands for (identity).
-  const canonical = (name) => (words.activations.find((a) => a.name === name || a.aliases.includes(name)) || {}).name;
   layersOf(body).forEach((layer, k) => {
     const select = el('select', { id: 'activation-' + (k + 1) });
     for (const a of words.activations) select.append(el('option', { value: a.name, text: a.name }));
-    select.value = canonical(layer.activation || 'identity') || '';
+    // An alias (linear) shows as the name it stands for (identity); an unknown name as none.
+    select.value = activationName(layer.activation || 'identity', words);
     select.disabled = state.training.running;
     select.addEventListener('change', () => edit((b) => {
       layersOf(b)[k].activation = select.value;
